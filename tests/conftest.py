@@ -1,0 +1,59 @@
+"""Shared fixtures: data sets and a counter of JAX traces and XLA compilations."""
+
+import collections
+
+import jax
+import numpy as np
+import pytest
+
+from jax._src import dispatch
+
+_EVENTS = collections.Counter()
+
+
+def _count(event, duration_secs, **kwargs):
+    _EVENTS[event] += 1
+
+
+jax.monitoring.register_event_duration_secs_listener(_count)
+
+
+class CompileCounter:
+    """Counts JAX traces and XLA backend compilations since it was made."""
+
+    def __init__(self):
+        self._start = dict(_EVENTS)
+
+    def _since(self, event):
+        return _EVENTS[event] - self._start.get(event, 0)
+
+    @property
+    def compilations(self):
+        return self._since(dispatch.BACKEND_COMPILE_EVENT)
+
+    @property
+    def traces(self):
+        return self._since(dispatch.JAXPR_TRACE_EVENT)
+
+
+@pytest.fixture
+def compile_counter():
+    """Return a function that starts a new CompileCounter."""
+    return CompileCounter
+
+
+def make_data(n, *, a=1.5, b=-0.5, sigma=0.3, seed=0):
+    """The tutorial's synthetic data: x uniform on [-2, 2], y = a*x + b + noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, n)
+    return x, a * x + b + sigma * rng.normal(size=n)
+
+
+@pytest.fixture(scope="session")
+def data80():
+    return make_data(80)
+
+
+@pytest.fixture(scope="session")
+def data5():
+    return make_data(5, seed=1)

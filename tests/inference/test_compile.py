@@ -1,0 +1,74 @@
+"""Compiled code is reused: counted JAX traces and XLA compilations.
+
+A slider move (new hyperparameters) or a re-fit of same-sized data must not
+trace or compile anything; the first call of each shape may.
+"""
+
+import numpy as np
+import numpyro.distributions as dist
+
+from tests.conftest import make_data
+from widgets.inference import Priors, fit, posterior_predictive, prior_predictive, simulate
+
+X_GRID = np.linspace(-2.0, 2.0, 50)
+
+
+def test_new_hyperparameters_do_not_recompile_prior_predictive(compile_counter):
+    """After a first call, do 20 new prior scales (Python floats and float64 alike) run without tracing or compiling?"""
+    prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, 1.0)))
+    counter = compile_counter()
+    for i, scale in enumerate(np.linspace(0.5, 5.0, 20)):
+        hyper = float(scale) if i % 2 else np.float64(scale)
+        prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, hyper), b=dist.Normal(hyper, 1.0)), seed=i)
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_a_new_family_compiles_once_then_is_cached(compile_counter):
+    """Does switching sigma's family compile on first use only?"""
+    prior_predictive(X_GRID)
+    counter = compile_counter()
+    prior_predictive(X_GRID, Priors(sigma=dist.Exponential(1.0)))
+    first = counter.compilations
+    prior_predictive(X_GRID, Priors(sigma=dist.Exponential(3.0)))
+    prior_predictive(X_GRID)
+    assert first >= 1
+    assert counter.compilations == first
+
+
+def test_simulate_with_new_parameters_does_not_recompile(compile_counter):
+    """Do new true parameters and seeds reuse simulate's compiled code?"""
+    simulate(X_GRID, 1.0, 0.0, 1.0)
+    counter = compile_counter()
+    for i in range(10):
+        simulate(X_GRID, 0.1 * i, -0.2 * i, 0.5 + i, seed=i)
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_refit_does_not_recompile(compile_counter):
+    """Do a re-fit on new same-sized data, under new hyperparameters, with progress, reuse the compiled sampler?"""
+    x, y = make_data(40, seed=0)
+    fit(x, y, num_warmup=100, num_samples=100, seed=0)
+    counter = compile_counter()
+    x2, y2 = make_data(40, seed=1, a=-1.0)
+    fit(x2, y2, num_warmup=100, num_samples=100, seed=1)
+    fit(x, y, Priors(a=dist.Normal(1.0, 0.5), b=dist.Normal(0.0, 3.0)), num_warmup=100, num_samples=100, seed=2)
+    fit(x, y, num_warmup=100, num_samples=100, seed=3, progress=lambda fraction: None)
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_posterior_predictive_on_a_new_fit_does_not_recompile(compile_counter):
+    """Does posterior_predictive on a second fit of the same size reuse compiled code?"""
+    x, y = make_data(40, seed=0)
+    first = fit(x, y, num_warmup=100, num_samples=100, seed=0)
+    posterior_predictive(first, X_GRID)
+    second = fit(x, y + 1.0, num_warmup=100, num_samples=100, seed=1)
+    counter = compile_counter()
+    posterior_predictive(second, X_GRID, seed=5)
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_counter_sees_a_compilation(compile_counter):
+    """Can the counter fail: does a new data length register a compilation?"""
+    counter = compile_counter()
+    prior_predictive(np.linspace(0.0, 1.0, 17))
+    assert counter.compilations >= 1

@@ -1,0 +1,878 @@
+"""The kit's one inference module.
+
+Everything that runs NumPyro inference (``MCMC``, ``NUTS``, ``Predictive``) or
+builds ArviZ data lives here, so the panels stay thin views and a later move to
+ArviZ 1.x touches one file.
+
+The running example is scalar linear regression, ``y = a*x + b + noise``, with
+the priors ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``, ``sigma ~ HalfNormal(1)``.
+
+Every public function is pure: arrays in, NumPy arrays or ``InferenceData`` out.
+Each one is compiled by JAX once per model, array shape and prior family; data,
+parameters and prior hyperparameters enter the compiled code as ``float32``
+array arguments, so a new value never recompiles.
+
+A model is any NumPyro model called as ``model(x, y=None)``, or as
+``model(x, y=None, priors=...)`` if it has a ``priors`` parameter, with its
+observed site named ``"y"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+with warnings.catch_warnings():
+    # ArviZ 0.23 announces its 1.0 refactor once a day on import, which would make
+    # notebook outputs differ by the date they were run; 1.0 needs Python >= 3.12.
+    warnings.filterwarnings("ignore", "\nArviZ is undergoing", FutureWarning)
+    import arviz as az
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from numpyro.distributions import constraints
+from numpyro.infer import NUTS, Predictive
+from numpyro.infer import log_likelihood as _log_likelihood
+
+__all__ = [
+    "Diagnostics",
+    "Fit",
+    "Priors",
+    "fit",
+    "linear_regression",
+    "posterior_predictive",
+    "prior_predictive",
+    "simulate",
+]
+
+DTYPE = jnp.float32
+HDI_PROB = 0.94
+RHAT_MAX = 1.01
+ESS_MIN = 400
+CHAIN_METHODS = ("vectorized", "sequential")
+# Progress is reported between jitted chunks of iterations, each about this long.
+PROGRESS_INTERVAL = 0.05
+
+# --------------------------------------------------------------------------
+# Checking input at the boundary
+# --------------------------------------------------------------------------
+
+
+def _numeric_array(name: str, value: Any) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except Exception as err:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array of numbers; got {value!r}") from err
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(
+            f"{name} must be an array of numbers; got values of type {array.dtype}"
+        )
+    if np.iscomplexobj(array):
+        raise ValueError(f"{name} must be real numbers; got complex values")
+    return array
+
+
+def _as_data(name: str, value: Any) -> jax.Array:
+    """Return `value` as a finite, non-empty, 1-D float32 array."""
+    array = _numeric_array(name, value)
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D array of numbers; got an array of shape {array.shape}"
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty; it needs at least one value")
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        raise ValueError(
+            f"{name} must be finite; got {array[bad[0]]} at index {bad[0]}"
+            + (f" and {bad.size - 1} more" if bad.size > 1 else "")
+        )
+    return jnp.asarray(array, DTYPE)
+
+
+def _as_scalar(name: str, value: Any, *, positive: bool = False) -> jax.Array:
+    """Return `value` as a finite float32 scalar, checked to be > 0 if asked."""
+    array = _numeric_array(name, value)
+    if array.ndim != 0:
+        raise ValueError(f"{name} must be a single number; got shape {array.shape}")
+    number = float(array)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number; got {number}")
+    if positive and number <= 0:
+        raise ValueError(f"{name} must be > 0; got {number}")
+    return jnp.asarray(number, DTYPE)
+
+
+def _as_count(name: str, value: Any, *, minimum: int) -> int:
+    """Return `value` as a Python int >= `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def _as_key(seed: Any) -> jax.Array:
+    """Return a PRNG key for an integer seed in [0, 2**32)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer in [0, 2**32); got {seed!r}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32); got {seed}")
+    return jax.random.PRNGKey(int(seed))
+
+
+# --------------------------------------------------------------------------
+# Priors
+# --------------------------------------------------------------------------
+
+_SITES = ("a", "b", "sigma")
+_TUTORIAL = {
+    "a": lambda: dist.Normal(0.0, 2.0),
+    "b": lambda: dist.Normal(0.0, 2.0),
+    "sigma": lambda: dist.HalfNormal(1.0),
+}
+
+
+def _describe(constraint: constraints.Constraint) -> str:
+    """Say in words what a parameter constraint allows."""
+    if constraint is constraints.real:
+        return "a finite number"
+    if constraint is constraints.positive:
+        return "a finite number > 0"
+    lower = getattr(constraint, "lower_bound", None)
+    upper = getattr(constraint, "upper_bound", None)
+    if lower is not None and upper is not None:
+        return f"a number in [{_number(lower)}, {_number(upper)}]"
+    if lower is not None:
+        return f"a finite number > {_number(lower)}"
+    return f"a finite number in {constraint}"
+
+
+def _number(value: Any) -> str:
+    """Shortest text that reads back as the same float32."""
+    return str(np.float32(np.asarray(value).item()))
+
+
+def _init_parameters(d: dist.Distribution) -> dict[str, Any]:
+    """The constructor arguments that rebuild `d`, in constructor order."""
+    names = [
+        p
+        for p in inspect.signature(type(d).__init__).parameters
+        if p not in ("self", "validate_args")
+    ]
+    return {
+        n: getattr(d, n)
+        for n in names
+        if n in d.arg_constraints and getattr(d, n, None) is not None
+    }
+
+
+def _distribution_code(d: dist.Distribution) -> str:
+    """``dist.Normal(loc=0.0, scale=2.0)`` for a NumPyro distribution."""
+    cls = type(d)
+    prefix = "dist." if getattr(dist, cls.__name__, None) is cls else cls.__module__ + "."
+    args = ", ".join(f"{k}={_number(v)}" for k, v in _init_parameters(d).items())
+    return f"{prefix}{cls.__name__}({args})"
+
+
+def _to_float32(d: dist.Distribution) -> dist.Distribution:
+    # Python floats would enter jitted code weakly typed and float64 arrays as
+    # float64: either way one extra compilation. Fix the dtype here, once.
+    # NumPy arrays are as good as jax arrays to jit and much cheaper to make.
+    return jax.tree.map(lambda leaf: np.asarray(leaf, np.float32), d)
+
+
+@functools.partial(jax.jit, static_argnames="positive")
+def _prior_flags(d: dist.Distribution, positive: bool) -> dict[str, jax.Array]:
+    """Every validity check of a prior in one compiled call (one per family)."""
+    flags = {}
+    for param, constraint in d.arg_constraints.items():
+        value = getattr(d, param, None)
+        if value is not None and not constraints.is_dependent(constraint):
+            flags[param] = jnp.all(jnp.isfinite(value) & constraint(value))
+    if positive:
+        flags["_positive_support"] = ~jnp.any(d.support(jnp.asarray([-1.0, -1e-3], DTYPE)))
+    # Catches what no single-parameter constraint can, such as Uniform(low > high).
+    draws = d.sample(jax.random.PRNGKey(0), (16,))
+    flags["_density"] = jnp.all(jnp.isfinite(d.log_prob(draws)))
+    return flags
+
+
+def _check_prior(site: str, d: Any) -> dist.Distribution:
+    """Return prior `d` with float32 parameters, or raise a ValueError saying what is wrong."""
+    if not isinstance(d, dist.Distribution):
+        raise ValueError(
+            f"priors.{site} must be a NumPyro distribution such as "
+            f"{_distribution_code(_TUTORIAL[site]())}; got {d!r}"
+        )
+    if d.batch_shape != () or d.event_shape != ():
+        raise ValueError(
+            f"priors.{site} must be a distribution over one number; got batch shape "
+            f"{d.batch_shape} and event shape {d.event_shape}"
+        )
+    if d.support.is_discrete:
+        raise ValueError(
+            f"priors.{site} must be a continuous distribution; got {type(d).__name__}, "
+            "which is discrete"
+        )
+    d = _to_float32(d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # NumPyro's out-of-support note
+        flags = jax.device_get(_prior_flags(d, positive=site == "sigma"))
+    for param, constraint in d.arg_constraints.items():
+        if not flags.get(param, True):
+            raise ValueError(
+                f"priors.{site}: the {param} of {type(d).__name__} must be "
+                f"{_describe(constraint)}; got {np.asarray(getattr(d, param)).item()}"
+            )
+    if not flags.get("_positive_support", True):
+        raise ValueError(
+            "priors.sigma must put all its mass on positive numbers (e.g. "
+            "dist.HalfNormal, dist.Exponential, dist.LogNormal); got "
+            f"{_distribution_code(d)}, which allows negative values"
+        )
+    if not flags["_density"]:
+        raise ValueError(
+            f"priors.{site}: {_distribution_code(d)} has no valid density; "
+            "check its parameters (for Uniform, low must be below high)"
+        )
+    return d
+
+
+@jax.tree_util.register_pytree_node_class
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class Priors:
+    """The priors of the linear regression, one NumPyro distribution each.
+
+    ``Priors()`` are the tutorial's: ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``,
+    ``sigma ~ HalfNormal(1)``. Priors are immutable JAX pytrees, so they can be
+    passed to jitted code: new hyperparameters reuse the compiled code, a new
+    family compiles once. ``repr(priors)`` is code that rebuilds them.
+
+    Parameters
+    ----------
+    a, b : numpyro.distributions.Distribution
+        Continuous priors over one number, for the slope and the intercept.
+    sigma : numpyro.distributions.Distribution
+        Continuous prior over one positive number, for the noise scale.
+
+    Raises
+    ------
+    ValueError
+        If a prior is not a NumPyro distribution over one continuous number, has
+        invalid parameters, or (for ``sigma``) allows negative values.
+
+    Examples
+    --------
+    >>> import numpyro.distributions as dist
+    >>> Priors(a=dist.Normal(0.0, 5.0), sigma=dist.Exponential(1.0))
+    Priors(a=dist.Normal(loc=0.0, scale=5.0), b=dist.Normal(loc=0.0, scale=2.0), \
+sigma=dist.Exponential(rate=1.0))
+    """
+
+    a: dist.Distribution = dataclasses.field(default_factory=_TUTORIAL["a"])
+    b: dist.Distribution = dataclasses.field(default_factory=_TUTORIAL["b"])
+    sigma: dist.Distribution = dataclasses.field(default_factory=_TUTORIAL["sigma"])
+
+    def __post_init__(self) -> None:
+        for site in _SITES:
+            object.__setattr__(self, site, _check_prior(site, getattr(self, site)))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{s}={_distribution_code(getattr(self, s))}" for s in _SITES)
+        return f"Priors({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Priors) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def tree_flatten(self):
+        """Flatten for JAX: the three distributions are the children."""
+        return (self.a, self.b, self.sigma), None
+
+    @classmethod
+    def tree_unflatten(cls, aux_data, children):
+        """Rebuild without checks: JAX passes tracers and placeholders here."""
+        priors = object.__new__(cls)
+        for site, child in zip(_SITES, children):
+            object.__setattr__(priors, site, child)
+        return priors
+
+
+TUTORIAL_PRIORS = Priors()
+
+
+# --------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------
+
+
+def linear_regression(x, y=None, priors: Priors = TUTORIAL_PRIORS):
+    """Scalar linear regression ``y = a*x + b + noise`` as a NumPyro model.
+
+    Parameters
+    ----------
+    x : array, shape (n,)
+        The inputs.
+    y : array, shape (n,), optional
+        The observations; ``None`` draws ``y`` from the model instead.
+    priors : Priors
+        Priors of ``a``, ``b`` and ``sigma``; the tutorial's by default.
+    """
+    a = numpyro.sample("a", priors.a)
+    b = numpyro.sample("b", priors.b)
+    sigma = numpyro.sample("sigma", priors.sigma)
+    with numpyro.plate("data", jnp.shape(x)[0]):
+        numpyro.sample("y", dist.Normal(a * x + b, sigma), obs=y)
+
+
+def _check_model(model: Any) -> None:
+    if not callable(model):
+        raise ValueError(f"model must be a NumPyro model (a function); got {model!r}")
+
+
+@functools.lru_cache(maxsize=64)
+def _takes_priors(model: Callable) -> bool:
+    try:
+        parameters = inspect.signature(model).parameters
+    except (TypeError, ValueError):
+        return False
+    return "priors" in parameters
+
+
+def _call_with_priors(model: Callable) -> Callable:
+    """Wrap `model` so that it is always called as ``f(x, y, priors)``."""
+    if _takes_priors(model):
+        return lambda x, y, priors: model(x, y, priors=priors)
+    return lambda x, y, priors: model(x, y)
+
+
+def _check_priors(priors: Any) -> Priors:
+    if not isinstance(priors, Priors):
+        raise ValueError(
+            f"priors must be a widgets.inference.Priors, e.g. Priors(a=dist.Normal(0.0, 5.0)); "
+            f"got {priors!r}"
+        )
+    return priors
+
+
+def _to_numpy(tree: Mapping[str, jax.Array]) -> dict[str, np.ndarray]:
+    return {name: np.asarray(value) for name, value in tree.items()}
+
+
+# --------------------------------------------------------------------------
+# Simulation and predictive draws (one compiled function per model and size)
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _simulate_fn(model: Callable) -> Callable:
+    bound = _call_with_priors(model)
+
+    def run(key, x, params, priors):
+        draws = Predictive(bound, params=params, num_samples=1, return_sites=["y"])(
+            key, x, None, priors
+        )
+        return draws["y"][0]
+
+    return jax.jit(run)
+
+
+def simulate(x, a, b, sigma, seed: int = 0, *, model: Callable = linear_regression):
+    """Draw one data set ``y`` from the model with fixed parameters.
+
+    This is the tutorial's ``Predictive(model, params={...})`` step: the data
+    come from the same code as the model we later fit.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        The inputs.
+    a, b : float
+        The true slope and intercept.
+    sigma : float
+        The true noise scale, > 0.
+    seed : int
+        Seed of the random draw, in [0, 2**32).
+    model : callable
+        The NumPyro model; it must have sample sites ``a``, ``b``, ``sigma``, ``y``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        The simulated ``y``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty, not numeric or not finite, a parameter is not a finite
+        number, or ``sigma <= 0``.
+    """
+    _check_model(model)
+    x = _as_data("x", x)
+    params = {
+        "a": _as_scalar("a", a),
+        "b": _as_scalar("b", b),
+        "sigma": _as_scalar("sigma", sigma, positive=True),
+    }
+    return np.asarray(_simulate_fn(model)(_as_key(seed), x, params, TUTORIAL_PRIORS))
+
+
+@functools.lru_cache(maxsize=64)
+def _prior_predictive_fn(model: Callable, num_samples: int) -> Callable:
+    bound = _call_with_priors(model)
+
+    def run(key, x, priors):
+        return Predictive(bound, num_samples=num_samples, parallel=True)(key, x, None, priors)
+
+    return jax.jit(run)
+
+
+def prior_predictive(
+    x,
+    priors: Priors = TUTORIAL_PRIORS,
+    num_samples: int = 100,
+    seed: int = 0,
+    *,
+    model: Callable = linear_regression,
+) -> dict[str, np.ndarray]:
+    """Draw parameters from the priors, then ``y`` given ``x``.
+
+    Compiled once per model, ``len(x)``, ``num_samples`` and prior family; a new
+    hyperparameter value or new ``x`` of the same length reuses the compiled code.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        The inputs.
+    priors : Priors
+        The priors; the tutorial's by default.
+    num_samples : int
+        Number of draws, >= 1.
+    seed : int
+        Seed of the random draws, in [0, 2**32).
+    model : callable
+        The NumPyro model.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``a``, ``b``, ``sigma`` of shape ``(num_samples,)`` and ``y`` of shape
+        ``(num_samples, n)`` (every sample site of `model`).
+    """
+    _check_model(model)
+    x = _as_data("x", x)
+    priors = _check_priors(priors)
+    num_samples = _as_count("num_samples", num_samples, minimum=1)
+    draws = _prior_predictive_fn(model, num_samples)(_as_key(seed), x, priors)
+    return _to_numpy(draws)
+
+
+@functools.lru_cache(maxsize=64)
+def _posterior_predictive_fn(model: Callable) -> Callable:
+    bound = _call_with_priors(model)
+
+    def run(key, samples, x, priors):
+        predictive = Predictive(bound, posterior_samples=samples, parallel=True)
+        return predictive(key, x, None, priors)
+
+    return jax.jit(run)
+
+
+def _flat_latents(fit: Fit) -> dict[str, jax.Array]:
+    """Posterior draws of the latent sites, chains and draws flattened."""
+    return {
+        name: jnp.asarray(values.reshape((-1,) + values.shape[2:]))
+        for name, values in fit.samples.items()
+        if name in fit.latent_sites
+    }
+
+
+def posterior_predictive(fit: Fit, x, seed: int = 0) -> dict[str, np.ndarray]:
+    """Draw replicated ``y`` at `x`, one per posterior draw of `fit`.
+
+    Parameters
+    ----------
+    fit : Fit
+        The result of :func:`fit`; its model and priors are used.
+    x : array_like, shape (m,)
+        Where to predict (e.g. the observed ``x``, or a grid).
+    seed : int
+        Seed of the random draws, in [0, 2**32).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``y`` of shape ``(chains * draws, m)``, plus any other site of the model
+        that is not a posterior sample.
+    """
+    if not isinstance(fit, Fit):
+        raise ValueError(f"fit must be the Fit returned by widgets.inference.fit; got {fit!r}")
+    x = _as_data("x", x)
+    run = _posterior_predictive_fn(fit.model)
+    return _to_numpy(run(_as_key(seed), _flat_latents(fit), x, fit.priors))
+
+
+# --------------------------------------------------------------------------
+# NUTS, compiled once, sampled in chunks so progress can be reported
+# --------------------------------------------------------------------------
+
+# What each iteration records, as ArviZ names its sample_stats.
+_STATS = {
+    "diverging": lambda s: s.diverging,
+    "lp": lambda s: -s.potential_energy,
+    "energy": lambda s: s.energy,
+    "acceptance_rate": lambda s: s.accept_prob,
+    "n_steps": lambda s: s.num_steps,
+    "step_size": lambda s: s.adapt_state.step_size,
+}
+
+
+class _Sampler:
+    """NUTS for one model and run length: jitted once, re-run on new arguments.
+
+    The chain state is carried between calls of ``advance``, whose iteration
+    bounds are traced arguments: any split of the run into chunks reuses one
+    compiled function and gives the same draws as a single call.
+    """
+
+    def __init__(self, model, num_warmup, num_samples, num_chains, chain_method, target):
+        self.model = model
+        self.num_warmup = num_warmup
+        self.num_samples = num_samples
+        self.num_chains = num_chains
+        self.kernel = NUTS(_call_with_priors(model), target_accept_prob=target)
+        self.init = jax.jit(self._init)
+        self.advance = jax.jit(self._advance, donate_argnums=(0, 1))
+        self.finish = jax.jit(self._finish)
+        self._over_chains = (
+            jax.vmap if chain_method == "vectorized" else lambda f: lambda *a: jax.lax.map(
+                lambda args: f(*args), a
+            )
+        )
+
+    def _init(self, keys, x, y, priors):
+        def one_chain(key):
+            # One chain at a time: NUTS.init on a batch of keys would vmap the
+            # kernel's stored sample function again at each retrace.
+            state = self.kernel.init(key, self.num_warmup, None, (x, y, priors), {})
+            record = {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
+            buffers = jax.tree.map(
+                lambda v: jnp.zeros((self.num_samples,) + jnp.shape(v), jnp.asarray(v).dtype),
+                record,
+            )
+            return state, buffers
+
+        return jax.vmap(one_chain)(keys)
+
+    def _advance(self, states, buffers, start, stop, x, y, priors):
+        def one_chain(state, buffer):
+            def body(i, carry):
+                state, buffer = carry
+                state = self.kernel.sample(state, (x, y, priors), {})
+                record = {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
+                j = jnp.clip(i - self.num_warmup, 0, self.num_samples - 1)
+                keep = i >= self.num_warmup
+                buffer = jax.tree.map(
+                    lambda b, v: b.at[j].set(jnp.where(keep, v, b[j])), buffer, record
+                )
+                return state, buffer
+
+            return jax.lax.fori_loop(start, stop, body, (state, buffer))
+
+        return self._over_chains(one_chain)(states, buffers)
+
+    def _finish(self, z, x, y, priors):
+        """Constrain draws and add log-likelihoods; z has shape (chains, draws, ...)."""
+        args = (x, y, priors)
+        constrain = self.kernel.postprocess_fn(args, {})
+        samples = jax.vmap(jax.vmap(constrain))(z)
+        loglik = _log_likelihood(
+            _call_with_priors(self.model), samples, *args, batch_ndims=2, parallel=True
+        )
+        return samples, loglik
+
+    def run(self, key, x, y, priors, progress=None):
+        keys = jax.random.split(key, self.num_chains)
+        states, buffers = self.init(keys, x, y, priors)
+        total = self.num_warmup + self.num_samples
+        done, chunk = 0, max(1, total // 50) if progress else total
+        while done < total:
+            stop = min(total, done + chunk)
+            started = time.perf_counter()
+            states, buffers = self.advance(
+                states, buffers, jnp.int32(done), jnp.int32(stop), x, y, priors
+            )
+            if progress is not None:
+                jax.block_until_ready(buffers)
+                elapsed = time.perf_counter() - started
+                # Size the next chunk to take about PROGRESS_INTERVAL seconds.
+                per_iteration = max(elapsed, 1e-6) / (stop - done)
+                chunk = max(1, int(PROGRESS_INTERVAL / per_iteration))
+                progress(stop / total)
+            done = stop
+        samples, loglik = self.finish(buffers["z"], x, y, priors)
+        stats = {k: buffers[k] for k in _STATS}
+        return samples, stats, loglik, tuple(sorted(buffers["z"]))
+
+
+@functools.lru_cache(maxsize=32)
+def _sampler(model, num_warmup, num_samples, num_chains, chain_method, target) -> _Sampler:
+    return _Sampler(model, num_warmup, num_samples, num_chains, chain_method, target)
+
+
+# --------------------------------------------------------------------------
+# The result of a fit
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostics:
+    """What the convergence diagnostics say, in numbers and in words.
+
+    Attributes
+    ----------
+    divergences : int
+        Number of divergent transitions after warmup, over all chains.
+    max_rhat : float
+        Largest rank-normalized split R-hat over the parameters (NaN if undefined).
+    min_ess_bulk : float
+        Smallest bulk effective sample size over the parameters.
+    warnings : tuple of str
+        One plain sentence per problem found, each saying what to try.
+    """
+
+    divergences: int
+    max_rhat: float
+    min_ess_bulk: float
+    warnings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether no warning sign was found."""
+        return not self.warnings
+
+    @property
+    def verdict(self) -> str:
+        """A plain-language verdict a panel can show."""
+        if self.ok:
+            return (
+                f"No warning signs: no divergences, R-hat <= {RHAT_MAX} and bulk ESS >= "
+                f"{ESS_MIN} for every parameter."
+            )
+        return " ".join(self.warnings)
+
+
+def _diagnose(idata: az.InferenceData, var_names: list[str]) -> Diagnostics:
+    divergences = int(idata.sample_stats["diverging"].sum())
+    rhat = az.rhat(idata, var_names=var_names)
+    ess = az.ess(idata, var_names=var_names, method="bulk")
+    rhats = {v: float(rhat[v].max()) for v in var_names}
+    esses = {v: float(ess[v].min()) for v in var_names}
+    max_rhat = max(rhats.values())
+    min_ess = min(esses.values())
+    warnings = []
+    if divergences:
+        warnings.append(
+            f"{divergences} divergent transitions: the sampler could not follow the "
+            "posterior everywhere, so its draws may be biased. Try a higher "
+            "target_accept_prob (e.g. 0.95), more informative priors, or a "
+            "reparameterized model."
+        )
+    if not math.isnan(max_rhat) and max_rhat > RHAT_MAX:
+        worst = max(rhats, key=rhats.get)
+        warnings.append(
+            f"R-hat of {worst} is {max_rhat:.3f} (> {RHAT_MAX}): the chains disagree. "
+            "Run longer (more num_warmup and num_samples) and check the priors."
+        )
+    if min_ess < ESS_MIN:
+        worst = min(esses, key=esses.get)
+        warnings.append(
+            f"Bulk ESS of {worst} is {min_ess:.0f} (< {ESS_MIN}): too few effective "
+            "draws for reliable estimates. Draw more samples (num_samples) or chains."
+        )
+    return Diagnostics(divergences, max_rhat, min_ess, tuple(warnings))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Fit:
+    """The result of :func:`fit`: posterior draws and what ArviZ says of them.
+
+    Attributes
+    ----------
+    samples : dict of str to numpy.ndarray
+        Posterior draws, each of shape ``(chains, draws)`` (plus event dims).
+    sample_stats : dict of str to numpy.ndarray
+        Per-draw sampler statistics (``diverging``, ``lp``, ``energy``,
+        ``acceptance_rate``, ``n_steps``, ``step_size``), shape ``(chains, draws)``.
+    log_likelihood : dict of str to numpy.ndarray
+        Pointwise log-likelihood of each observed site, ``(chains, draws, n)``.
+    x, y : numpy.ndarray
+        The data that were fitted.
+    priors : Priors
+        The priors that were used.
+    model : callable
+        The NumPyro model that was fitted.
+    seed : int
+        The seed of the run.
+    """
+
+    samples: dict[str, np.ndarray]
+    sample_stats: dict[str, np.ndarray]
+    log_likelihood: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    priors: Priors
+    model: Callable
+    seed: int
+    latent_sites: tuple[str, ...]
+
+    @functools.cached_property
+    def idata(self) -> az.InferenceData:
+        """The fit as ``arviz.InferenceData``.
+
+        Groups: ``posterior``, ``sample_stats``, ``log_likelihood``,
+        ``posterior_predictive`` (at the observed ``x``), ``observed_data`` and
+        ``constant_data`` (``x``).
+        """
+        replicated = posterior_predictive(self, self.x, seed=self.seed)
+        shape = next(iter(self.samples.values())).shape[:2]
+        dims = {"y": ["obs"], "x": ["obs"]}
+        return az.from_dict(
+            posterior=self.samples,
+            sample_stats=self.sample_stats,
+            log_likelihood=self.log_likelihood,
+            posterior_predictive={
+                name: v.reshape(shape + v.shape[1:]) for name, v in replicated.items()
+            },
+            observed_data={"y": self.y},
+            constant_data={"x": self.x},
+            dims=dims,
+        )
+
+    def summary(self, var_names: list[str] | None = None):
+        """ArviZ's summary table: mean, sd, 94% HDI, MCSE, bulk/tail ESS, R-hat.
+
+        Parameters
+        ----------
+        var_names : list of str, optional
+            Which parameters; all latent sites by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter.
+        """
+        return az.summary(
+            self.idata, var_names=var_names or list(self.latent_sites), hdi_prob=HDI_PROB
+        )
+
+    @functools.cached_property
+    def diagnostics(self) -> Diagnostics:
+        """Divergences, worst R-hat and bulk ESS, and a verdict in words."""
+        return _diagnose(self.idata, list(self.latent_sites))
+
+
+def fit(
+    x,
+    y,
+    priors: Priors = TUTORIAL_PRIORS,
+    num_warmup: int = 500,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    seed: int = 0,
+    progress: Callable[[float], Any] | None = None,
+    *,
+    model: Callable = linear_regression,
+    chain_method: str = "vectorized",
+    target_accept_prob: float = 0.8,
+) -> Fit:
+    """Fit the model to ``(x, y)`` with NUTS.
+
+    The sampler is compiled once per model, data length, prior family and run
+    length; re-fitting new data of the same length, or the same data under new
+    prior hyperparameters, reuses it. Results are reproducible for a seed.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        The data.
+    priors : Priors
+        The priors; the tutorial's by default.
+    num_warmup : int
+        Warmup (adaptation) iterations per chain, >= 0; discarded.
+    num_samples : int
+        Kept draws per chain, >= 1.
+    num_chains : int
+        Independent chains, >= 1.
+    seed : int
+        Seed of the run, in [0, 2**32).
+    progress : callable, optional
+        Called with the fraction done (0 to 1) about every 50 ms while
+        sampling, and with 1.0 at the end.
+    model : callable
+        The NumPyro model; the tutorial's linear regression by default.
+    chain_method : {"vectorized", "sequential"}
+        Run the chains in lockstep (``jax.vmap``), or one after another
+        (``jax.lax.map``: compiles faster, samples a little slower).
+    target_accept_prob : float
+        NUTS' target acceptance probability, in (0, 1); raise it to fight
+        divergences.
+
+    Returns
+    -------
+    Fit
+        Draws, sampler statistics, ``idata``, ``summary()`` and ``diagnostics``.
+
+    Raises
+    ------
+    ValueError
+        If the data are empty, not numeric, not finite or of different lengths,
+        or a count, seed or option is out of range.
+    """
+    _check_model(model)
+    x_arr, y_arr = _as_data("x", x), _as_data("y", y)
+    if x_arr.shape != y_arr.shape:
+        raise ValueError(
+            f"x and y must have the same length; got len(x)={x_arr.shape[0]} and "
+            f"len(y)={y_arr.shape[0]}"
+        )
+    priors = _check_priors(priors)
+    num_warmup = _as_count("num_warmup", num_warmup, minimum=0)
+    num_samples = _as_count("num_samples", num_samples, minimum=1)
+    num_chains = _as_count("num_chains", num_chains, minimum=1)
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}; got {chain_method!r}")
+    if not (isinstance(target_accept_prob, (int, float)) and 0 < target_accept_prob < 1):
+        raise ValueError(f"target_accept_prob must be in (0, 1); got {target_accept_prob!r}")
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be a function of the fraction done; got {progress!r}")
+    key = _as_key(seed)
+
+    sampler = _sampler(
+        model, num_warmup, num_samples, num_chains, chain_method, float(target_accept_prob)
+    )
+    if progress is not None:
+        progress(0.0)
+    samples, stats, loglik, latent_sites = sampler.run(key, x_arr, y_arr, priors, progress)
+    return Fit(
+        samples=_to_numpy(samples),
+        sample_stats=_to_numpy(stats),
+        log_likelihood=_to_numpy(loglik),
+        x=np.asarray(x_arr),
+        y=np.asarray(y_arr),
+        priors=priors,
+        model=model,
+        seed=int(seed),
+        latent_sites=latent_sites,
+    )
