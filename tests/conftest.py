@@ -2,11 +2,16 @@
 
 import collections
 
-import jax
-import numpy as np
-import pytest
+import numpyro
 
-from jax._src import dispatch
+# As the tutorial and the lessons do, before anything initializes JAX: the
+# default chain method then splits chains over these devices, as in class.
+numpyro.set_host_device_count(4)
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from jax._src import dispatch  # noqa: E402
 
 _EVENTS = collections.Counter()
 

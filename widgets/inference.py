@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import inspect
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -57,7 +58,7 @@ DTYPE = jnp.float32
 HDI_PROB = 0.94
 RHAT_MAX = 1.01
 ESS_MIN = 400
-CHAIN_METHODS = ("vectorized", "sequential")
+CHAIN_METHODS = ("auto", "parallel", "vectorized", "sequential")
 # Progress is reported between jitted chunks of iterations, each about this long.
 PROGRESS_INTERVAL = 0.05
 
@@ -80,7 +81,7 @@ def _numeric_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
-def _as_data(name: str, value: Any) -> jax.Array:
+def _as_data(name: str, value: Any) -> np.ndarray:
     """Return `value` as a finite, non-empty, 1-D float32 array."""
     array = _numeric_array(name, value)
     if array.ndim != 1:
@@ -95,10 +96,10 @@ def _as_data(name: str, value: Any) -> jax.Array:
             f"{name} must be finite; got {array[bad[0]]} at index {bad[0]}"
             + (f" and {bad.size - 1} more" if bad.size > 1 else "")
         )
-    return jnp.asarray(array, DTYPE)
+    return array.astype(np.float32)
 
 
-def _as_scalar(name: str, value: Any, *, positive: bool = False) -> jax.Array:
+def _as_scalar(name: str, value: Any, *, positive: bool = False) -> np.ndarray:
     """Return `value` as a finite float32 scalar, checked to be > 0 if asked."""
     array = _numeric_array(name, value)
     if array.ndim != 0:
@@ -108,7 +109,7 @@ def _as_scalar(name: str, value: Any, *, positive: bool = False) -> jax.Array:
         raise ValueError(f"{name} must be a finite number; got {number}")
     if positive and number <= 0:
         raise ValueError(f"{name} must be > 0; got {number}")
-    return jnp.asarray(number, DTYPE)
+    return np.asarray(number, np.float32)
 
 
 def _as_count(name: str, value: Any, *, minimum: int) -> int:
@@ -120,13 +121,13 @@ def _as_count(name: str, value: Any, *, minimum: int) -> int:
     return int(value)
 
 
-def _as_key(seed: Any) -> jax.Array:
-    """Return a PRNG key for an integer seed in [0, 2**32)."""
+def _as_seed(seed: Any) -> np.ndarray:
+    """Return an integer seed in [0, 2**32) as the uint32 that jitted code turns into a key."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an integer in [0, 2**32); got {seed!r}")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in [0, 2**32); got {seed}")
-    return jax.random.PRNGKey(int(seed))
+    return np.asarray(seed, np.uint32)
 
 
 # --------------------------------------------------------------------------
@@ -190,24 +191,43 @@ def _to_float32(d: dist.Distribution) -> dist.Distribution:
     return jax.tree.map(lambda leaf: np.asarray(leaf, np.float32), d)
 
 
-@functools.partial(jax.jit, static_argnames="positive")
-def _prior_flags(d: dist.Distribution, positive: bool) -> dict[str, jax.Array]:
-    """Every validity check of a prior in one compiled call (one per family)."""
-    flags = {}
+def _checks(d: dist.Distribution, positive: bool) -> dict[str, Callable[[], jax.Array]]:
+    """Each validity check of a prior, by name, as a function giving a boolean."""
+    checks = {}
     for param, constraint in d.arg_constraints.items():
         value = getattr(d, param, None)
         if value is not None and not constraints.is_dependent(constraint):
-            flags[param] = jnp.all(jnp.isfinite(value) & constraint(value))
+            checks[param] = functools.partial(
+                lambda v, c: jnp.all(jnp.isfinite(v) & c(v)), value, constraint
+            )
     if positive:
-        flags["_positive_support"] = ~jnp.any(d.support(jnp.asarray([-1.0, -1e-3], DTYPE)))
-    # Catches what no single-parameter constraint can, such as Uniform(low > high).
-    draws = d.sample(jax.random.PRNGKey(0), (16,))
-    flags["_density"] = jnp.all(jnp.isfinite(d.log_prob(draws)))
-    return flags
+        negatives = jnp.asarray([-1.0, -1e-3], DTYPE)
+        checks["_positive_support"] = lambda: ~jnp.any(d.support(negatives))
+
+    def density():
+        # Catches what no single-parameter constraint can, such as Uniform(low > high).
+        draws = d.sample(jax.random.PRNGKey(0), (16,))
+        return jnp.all(jnp.isfinite(d.log_prob(draws)))
+
+    checks["_density"] = density
+    return checks
 
 
-def _check_prior(site: str, d: Any) -> dist.Distribution:
-    """Return prior `d` with float32 parameters, or raise a ValueError saying what is wrong."""
+@jax.jit
+def _run_checks(priors: tuple[dist.Distribution, ...]) -> jax.Array:
+    # One compiled call (per family) and one transfer for all three priors: a
+    # slider move rebuilds Priors, so this is on the redraw path.
+    return jnp.stack(
+        [
+            check()
+            for site, d in zip(_SITES, priors)
+            for check in _checks(d, positive=site == "sigma").values()
+        ]
+    )
+
+
+def _check_prior_kind(site: str, d: Any) -> dist.Distribution:
+    """Return prior `d` with float32 parameters, or raise if it is the wrong kind."""
     if not isinstance(d, dist.Distribution):
         raise ValueError(
             f"priors.{site} must be a NumPyro distribution such as "
@@ -223,10 +243,11 @@ def _check_prior(site: str, d: Any) -> dist.Distribution:
             f"priors.{site} must be a continuous distribution; got {type(d).__name__}, "
             "which is discrete"
         )
-    d = _to_float32(d)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # NumPyro's out-of-support note
-        flags = jax.device_get(_prior_flags(d, positive=site == "sigma"))
+    return _to_float32(d)
+
+
+def _check_prior_values(site: str, d: dist.Distribution, flags: dict[str, bool]) -> None:
+    """Raise a ValueError saying which check of prior `d` failed, if any did."""
     for param, constraint in d.arg_constraints.items():
         if not flags.get(param, True):
             raise ValueError(
@@ -244,7 +265,6 @@ def _check_prior(site: str, d: Any) -> dist.Distribution:
             f"priors.{site}: {_distribution_code(d)} has no valid density; "
             "check its parameters (for Uniform, low must be below high)"
         )
-    return d
 
 
 @jax.tree_util.register_pytree_node_class
@@ -283,8 +303,14 @@ sigma=dist.Exponential(rate=1.0))
     sigma: dist.Distribution = dataclasses.field(default_factory=_TUTORIAL["sigma"])
 
     def __post_init__(self) -> None:
-        for site in _SITES:
-            object.__setattr__(self, site, _check_prior(site, getattr(self, site)))
+        checked = tuple(_check_prior_kind(site, getattr(self, site)) for site in _SITES)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # NumPyro's out-of-support note
+            passed = iter(np.asarray(_run_checks(checked)))
+        for site, d in zip(_SITES, checked):
+            flags = {name: next(passed) for name in _checks(d, positive=site == "sigma")}
+            _check_prior_values(site, d, flags)
+            object.__setattr__(self, site, d)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{s}={_distribution_code(getattr(self, s))}" for s in _SITES)
@@ -367,7 +393,7 @@ def _check_priors(priors: Any) -> Priors:
 
 
 def _to_numpy(tree: Mapping[str, jax.Array]) -> dict[str, np.ndarray]:
-    return {name: np.asarray(value) for name, value in tree.items()}
+    return dict(jax.device_get(tree))  # one transfer for the whole dict
 
 
 # --------------------------------------------------------------------------
@@ -379,9 +405,9 @@ def _to_numpy(tree: Mapping[str, jax.Array]) -> dict[str, np.ndarray]:
 def _simulate_fn(model: Callable) -> Callable:
     bound = _call_with_priors(model)
 
-    def run(key, x, params, priors):
+    def run(seed, x, params, priors):
         draws = Predictive(bound, params=params, num_samples=1, return_sites=["y"])(
-            key, x, None, priors
+            jax.random.PRNGKey(seed), x, None, priors
         )
         return draws["y"][0]
 
@@ -425,15 +451,16 @@ def simulate(x, a, b, sigma, seed: int = 0, *, model: Callable = linear_regressi
         "b": _as_scalar("b", b),
         "sigma": _as_scalar("sigma", sigma, positive=True),
     }
-    return np.asarray(_simulate_fn(model)(_as_key(seed), x, params, TUTORIAL_PRIORS))
+    return np.asarray(_simulate_fn(model)(_as_seed(seed), x, params, TUTORIAL_PRIORS))
 
 
 @functools.lru_cache(maxsize=64)
 def _prior_predictive_fn(model: Callable, num_samples: int) -> Callable:
     bound = _call_with_priors(model)
 
-    def run(key, x, priors):
-        return Predictive(bound, num_samples=num_samples, parallel=True)(key, x, None, priors)
+    def run(seed, x, priors):
+        predictive = Predictive(bound, num_samples=num_samples, parallel=True)
+        return predictive(jax.random.PRNGKey(seed), x, None, priors)
 
     return jax.jit(run)
 
@@ -474,7 +501,7 @@ def prior_predictive(
     x = _as_data("x", x)
     priors = _check_priors(priors)
     num_samples = _as_count("num_samples", num_samples, minimum=1)
-    draws = _prior_predictive_fn(model, num_samples)(_as_key(seed), x, priors)
+    draws = _prior_predictive_fn(model, num_samples)(_as_seed(seed), x, priors)
     return _to_numpy(draws)
 
 
@@ -482,9 +509,9 @@ def prior_predictive(
 def _posterior_predictive_fn(model: Callable) -> Callable:
     bound = _call_with_priors(model)
 
-    def run(key, samples, x, priors):
+    def run(seed, samples, x, priors):
         predictive = Predictive(bound, posterior_samples=samples, parallel=True)
-        return predictive(key, x, None, priors)
+        return predictive(jax.random.PRNGKey(seed), x, None, priors)
 
     return jax.jit(run)
 
@@ -520,7 +547,7 @@ def posterior_predictive(fit: Fit, x, seed: int = 0) -> dict[str, np.ndarray]:
         raise ValueError(f"fit must be the Fit returned by widgets.inference.fit; got {fit!r}")
     x = _as_data("x", x)
     run = _posterior_predictive_fn(fit.model)
-    return _to_numpy(run(_as_key(seed), _flat_latents(fit), x, fit.priors))
+    return _to_numpy(run(_as_seed(seed), _flat_latents(fit), x, fit.priors))
 
 
 # --------------------------------------------------------------------------
@@ -538,12 +565,34 @@ _STATS = {
 }
 
 
+def _chain_devices(chain_method: str, num_chains: int) -> int:
+    """How many devices share the chains: the most that divide them evenly.
+
+    Measured here on 2 cores with the tutorial's 4 host devices, spreading 4
+    chains over all 4 re-fits faster than over 2 or than vmap on one.
+    """
+    devices = math.gcd(num_chains, jax.local_device_count())
+    if chain_method == "parallel" and devices < 2:
+        raise ValueError(
+            f"chain_method='parallel' needs at least 2 devices that divide num_chains="
+            f"{num_chains}; this process has {jax.local_device_count()} on "
+            f"{os.cpu_count()} cores. Call "
+            "numpyro.set_host_device_count(4) before anything uses JAX, or use "
+            "chain_method='vectorized'"
+        )
+    return devices if chain_method in ("auto", "parallel") else 1
+
+
 class _Sampler:
     """NUTS for one model and run length: jitted once, re-run on new arguments.
 
     The chain state is carried between calls of ``advance``, whose iteration
     bounds are traced arguments: any split of the run into chunks reuses one
     compiled function and gives the same draws as a single call.
+
+    Chains run in lockstep on one device (``jax.vmap``), one after another
+    (``jax.lax.map``), or split over several host devices (``jax.shard_map``),
+    each device running its share in lockstep.
     """
 
     def __init__(self, model, num_warmup, num_samples, num_chains, chain_method, target):
@@ -551,20 +600,41 @@ class _Sampler:
         self.num_warmup = num_warmup
         self.num_samples = num_samples
         self.num_chains = num_chains
+        devices = _chain_devices(chain_method, num_chains)
+        self.mesh = (
+            jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",))
+            if devices > 1
+            else None
+        )
+        self.sequential = chain_method == "sequential"
         self.kernel = NUTS(_call_with_priors(model), target_accept_prob=target)
         self.init = jax.jit(self._init)
         self.advance = jax.jit(self._advance, donate_argnums=(0, 1))
         self.finish = jax.jit(self._finish)
-        self._over_chains = (
-            jax.vmap if chain_method == "vectorized" else lambda f: lambda *a: jax.lax.map(
-                lambda args: f(*args), a
-            )
-        )
 
-    def _init(self, keys, x, y, priors):
-        def one_chain(key):
-            # One chain at a time: NUTS.init on a batch of keys would vmap the
-            # kernel's stored sample function again at each retrace.
+    def _map_chains(self, one_chain, batched, shared):
+        """``one_chain(*batched[i], *shared)`` for each chain i, stacked."""
+        if self.sequential:
+            return jax.lax.map(lambda b: one_chain(*b, *shared), batched)
+        axes = (0,) * len(batched) + (None,) * len(shared)
+        vectorized = jax.vmap(one_chain, in_axes=axes)
+        if self.mesh is None:
+            return vectorized(*batched, *shared)
+        P = jax.sharding.PartitionSpec
+        specs = (P("chain"),) * len(batched) + (P(),) * len(shared)
+        # Chains share nothing across devices, so JAX's check of which values vary
+        # per device (which NumPyro's lax.cond branches fail) can be off.
+        sharded = jax.shard_map(
+            vectorized, mesh=self.mesh, in_specs=specs, out_specs=P("chain"), check_vma=False
+        )
+        return sharded(*batched, *shared)
+
+    def _init(self, seed, x, y, priors):
+        keys = jax.random.split(jax.random.PRNGKey(seed), self.num_chains)
+
+        def one_chain(key, x, y, priors):
+            # NUTS.init on a whole batch of keys would vmap the kernel's stored
+            # sample function once more at every retrace; one key at a time is safe.
             state = self.kernel.init(key, self.num_warmup, None, (x, y, priors), {})
             record = {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
             buffers = jax.tree.map(
@@ -573,10 +643,12 @@ class _Sampler:
             )
             return state, buffers
 
-        return jax.vmap(one_chain)(keys)
+        # Mapped like `advance`, so that every chunk gets its state laid out (sharded)
+        # the same way and jit never compiles a second variant.
+        return self._map_chains(one_chain, (keys,), (x, y, priors))
 
     def _advance(self, states, buffers, start, stop, x, y, priors):
-        def one_chain(state, buffer):
+        def one_chain(state, buffer, start, stop, x, y, priors):
             def body(i, carry):
                 state, buffer = carry
                 state = self.kernel.sample(state, (x, y, priors), {})
@@ -590,7 +662,7 @@ class _Sampler:
 
             return jax.lax.fori_loop(start, stop, body, (state, buffer))
 
-        return self._over_chains(one_chain)(states, buffers)
+        return self._map_chains(one_chain, (states, buffers), (start, stop, x, y, priors))
 
     def _finish(self, z, x, y, priors):
         """Constrain draws and add log-likelihoods; z has shape (chains, draws, ...)."""
@@ -602,9 +674,8 @@ class _Sampler:
         )
         return samples, loglik
 
-    def run(self, key, x, y, priors, progress=None):
-        keys = jax.random.split(key, self.num_chains)
-        states, buffers = self.init(keys, x, y, priors)
+    def run(self, seed, x, y, priors, progress=None):
+        states, buffers = self.init(seed, x, y, priors)
         total = self.num_warmup + self.num_samples
         done, chunk = 0, max(1, total // 50) if progress else total
         while done < total:
@@ -794,7 +865,7 @@ def fit(
     progress: Callable[[float], Any] | None = None,
     *,
     model: Callable = linear_regression,
-    chain_method: str = "vectorized",
+    chain_method: str = "auto",
     target_accept_prob: float = 0.8,
 ) -> Fit:
     """Fit the model to ``(x, y)`` with NUTS.
@@ -822,9 +893,14 @@ def fit(
         sampling, and with 1.0 at the end.
     model : callable
         The NumPyro model; the tutorial's linear regression by default.
-    chain_method : {"vectorized", "sequential"}
-        Run the chains in lockstep (``jax.vmap``), or one after another
-        (``jax.lax.map``: compiles faster, samples a little slower).
+    chain_method : {"auto", "parallel", "vectorized", "sequential"}
+        How to run the chains. ``"parallel"`` splits them over the host
+        devices (see ``numpyro.set_host_device_count``), each device running
+        its share in lockstep; ``"vectorized"`` runs all of them in lockstep
+        on one device; ``"sequential"`` runs them one after another (compiles
+        fastest, samples slowest). ``"auto"`` is ``"parallel"`` when several
+        devices divide `num_chains`, else ``"vectorized"``: the fastest
+        re-fits measured here (``python -m benchmarks``).
     target_accept_prob : float
         NUTS' target acceptance probability, in (0, 1); raise it to fight
         divergences.
@@ -857,14 +933,14 @@ def fit(
         raise ValueError(f"target_accept_prob must be in (0, 1); got {target_accept_prob!r}")
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a function of the fraction done; got {progress!r}")
-    key = _as_key(seed)
+    seed_array = _as_seed(seed)
 
     sampler = _sampler(
         model, num_warmup, num_samples, num_chains, chain_method, float(target_accept_prob)
     )
     if progress is not None:
         progress(0.0)
-    samples, stats, loglik, latent_sites = sampler.run(key, x_arr, y_arr, priors, progress)
+    samples, stats, loglik, latent_sites = sampler.run(seed_array, x_arr, y_arr, priors, progress)
     return Fit(
         samples=_to_numpy(samples),
         sample_stats=_to_numpy(stats),

@@ -1,5 +1,9 @@
 """Bad input raises ValueError naming the argument and what is allowed."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -29,7 +33,7 @@ Y = 1.5 * X - 0.5
         ({"seed": "zero"}, r"seed must be an integer in \[0, 2\*\*32\)"),
         ({"priors": {"a": 1}}, "priors must be a widgets.inference.Priors"),
         ({"progress": 3}, "progress must be a function"),
-        ({"chain_method": "parallel"}, "chain_method must be one of"),
+        ({"chain_method": "threads"}, "chain_method must be one of"),
         ({"target_accept_prob": 1.0}, r"target_accept_prob must be in \(0, 1\)"),
         ({"model": "linear"}, "model must be a NumPyro model"),
     ],
@@ -84,3 +88,19 @@ def test_priors_reject_a_non_distribution():
     """Is Priors(sigma=1.0) refused with the prior's name?"""
     with pytest.raises(ValueError, match="priors.sigma must be a NumPyro distribution"):
         Priors(sigma=1.0)
+
+
+def test_parallel_chains_need_several_devices():
+    """In a process with one device, does chain_method='parallel' say how to get more?"""
+    code = (
+        "import numpy as np\n"
+        "from widgets.inference import fit\n"
+        "try:\n"
+        "    fit(np.arange(3.0), np.arange(3.0), chain_method='parallel')\n"
+        "except ValueError as err:\n"
+        "    print(err)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "chain_method='parallel' needs at least 2 devices" in out.stdout, out.stderr
+    assert "numpyro.set_host_device_count" in out.stdout

@@ -50,10 +50,11 @@ def test_fit_uses_the_given_priors():
     assert all(abs(z) < Z_MAX for z in scores.values()), scores
 
 
-def test_sequential_chains_match_exact_posterior():
-    """Does running the chains one after another give the same posterior?"""
+@pytest.mark.parametrize("chain_method", ["vectorized", "sequential"])
+def test_every_chain_method_matches_exact_posterior(chain_method):
+    """Do chains run in lockstep on one device, or one after another, give the exact posterior too?"""
     x, y = make_data(5, seed=1)
-    result = fit(x, y, seed=3, chain_method="sequential")
+    result = fit(x, y, seed=3, chain_method=chain_method)
     scores = z_scores(result, exact_moments(x, y))
     assert all(abs(z) < Z_MAX for z in scores.values()), scores
 

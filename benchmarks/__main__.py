@@ -1,0 +1,29 @@
+"""Run every benchmark and print medians and ratios against the tutorial's way.
+
+Usage: ``python -m benchmarks [--quick]`` from the repository root.
+"""
+
+import argparse
+import os
+import platform
+
+import numpyro
+
+# The tutorial runs its four chains in parallel on four host devices; so do we.
+numpyro.set_host_device_count(4)
+
+from benchmarks import inference_steps  # noqa: E402
+from benchmarks.timing import print_table  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    print(f"# widgets benchmarks on {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("Medians of repeated runs; the tutorial's way is measured in the same run.")
+    print_table("Inference (widgets.inference)", inference_steps.run(args.quick))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Each workflow step through widgets.inference against the tutorial's way."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpyro.distributions as dist
+
+from benchmarks import tutorial_way
+from benchmarks.timing import Row, in_fresh_process, median_seconds
+from widgets import inference
+
+X_GRID = np.linspace(-2.0, 2.0, 50)
+
+
+def tutorial_data(seed: int = 0, n: int = 80):
+    """The tutorial's synthetic data set (a = 1.5, b = -0.5, sigma = 0.3)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, n)
+    return x, 1.5 * x - 0.5 + 0.3 * rng.normal(size=n)
+
+
+def prior_predictive_update(quick: bool) -> Row:
+    scales = np.linspace(0.5, 5.0, 50)
+    inference.prior_predictive(X_GRID, inference.Priors(a=dist.Normal(0.0, 1.0)))
+
+    def ours(i):
+        priors = inference.Priors(a=dist.Normal(0.0, float(scales[i % 50])))
+        inference.prior_predictive(X_GRID, priors, num_samples=100, seed=i)
+
+    def theirs(i):
+        np.asarray(tutorial_way.prior_predictive(X_GRID, float(scales[i % 50]), i)["y"])
+
+    row = Row(
+        "prior predictive update (100 draws x 50 points, new hyperparameters)",
+        median_seconds(ours, 50 if quick else 300),
+        tutorial=median_seconds(theirs, 3 if quick else 7),
+    )
+    row.target = "<= 1 ms and >= 500x"
+    row.met = row.ours <= 1e-3 and row.tutorial / row.ours >= 500
+    return row
+
+
+def simulate_step(quick: bool) -> Row:
+    inference.simulate(X_GRID, 1.5, -0.5, 0.3)
+    return Row(
+        "simulate (50 points, new true parameters)",
+        median_seconds(lambda i: inference.simulate(X_GRID, 1.5, -0.5, 0.3 + i / 100, seed=i), 300),
+        tutorial=median_seconds(
+            lambda i: np.asarray(tutorial_way.simulate(X_GRID, 1.5, -0.5, 0.3 + i / 100, i)),
+            3 if quick else 7,
+        ),
+    )
+
+
+_FIRST_FIT = """
+import json, time
+import numpy as np
+import numpyro
+numpyro.set_host_device_count(4)
+from benchmarks.inference_steps import tutorial_data
+x, y = tutorial_data()
+{setup}
+start = time.perf_counter()
+{call}
+print(json.dumps({{"seconds": time.perf_counter() - start}}))
+"""
+
+
+def first_fit(quick: bool) -> list[Row]:
+    """First fit in a fresh process: compiling included, importing not."""
+    repeat = 1 if quick else 3
+    ours = {}
+    for method in ("vectorized", "sequential"):
+        code = _FIRST_FIT.format(
+            setup="from widgets import inference",
+            call=f"inference.fit(x, y, chain_method={method!r}, progress=lambda f: None)",
+        )
+        ours[method] = np.median([r["seconds"] for r in in_fresh_process(code, repeat)])
+    code = _FIRST_FIT.format(setup="from benchmarks import tutorial_way", call="tutorial_way.fit(x, y, 1)")
+    theirs = np.median([r["seconds"] for r in in_fresh_process(code, repeat)])
+    return [
+        Row(f"first fit in a fresh process, {m} chains", ours[m], tutorial=theirs)
+        for m in ("vectorized", "sequential")
+    ]
+
+
+def refit(quick: bool) -> list[Row]:
+    """Re-fit new same-sized data (4 chains x 1500 iterations, n = 80)."""
+    data = [tutorial_data(seed) for seed in range(20)]
+    reports = []
+    rows = []
+    theirs = median_seconds(lambda i: tutorial_way.fit(*data[i % 20], i), 3 if quick else 5)
+    for method in ("vectorized", "sequential"):
+        inference.fit(*data[0], chain_method=method, progress=reports.append)
+        with_progress = median_seconds(
+            lambda i: inference.fit(
+                *data[i % 20], seed=i, chain_method=method, progress=reports.append
+            ),
+            7 if quick else 21,
+        )
+        row = Row(
+            f"re-fit with progress, {method} chains",
+            with_progress,
+            tutorial=theirs,
+            target="<= 100 ms and >= 20x",
+        )
+        row.met = row.ours <= 0.1 and row.tutorial / row.ours >= 20
+        rows.append(row)
+        if method == "vectorized":
+            without = median_seconds(
+                lambda i: inference.fit(*data[i % 20], seed=i, chain_method=method),
+                7 if quick else 21,
+            )
+            overhead = Row(
+                "  progress overhead (re-fit with progress / without - 1)",
+                with_progress / without - 1,
+                unit="",
+                target="<= 10%",
+            )
+            overhead.met = overhead.ours <= 0.10
+            rows.append(overhead)
+    return rows
+
+
+def posterior_predictive_step(quick: bool) -> list[Row]:
+    x, y = tutorial_data()
+    fitted = inference.fit(x, y)
+    inference.posterior_predictive(fitted, X_GRID)
+    flat = {k: v.reshape(-1) for k, v in fitted.samples.items()}
+    row = Row(
+        "posterior predictive (4000 draws x 50 points)",
+        median_seconds(lambda i: inference.posterior_predictive(fitted, X_GRID, seed=i), 100),
+        tutorial=median_seconds(
+            lambda i: np.asarray(tutorial_way.posterior_predictive(flat, X_GRID, i)),
+            3 if quick else 7,
+        ),
+        target="<= 5 ms",
+    )
+    row.met = row.ours <= 5e-3
+    idata = Row(
+        "  building Fit.idata and the ArviZ summary (first access)",
+        median_seconds(
+            lambda i: inference.fit(x, y, seed=i).summary(), 3 if quick else 7
+        ),
+    )
+    return [row, idata]
+
+
+_PEAK_MEMORY = """
+import json, resource
+import numpyro
+numpyro.set_host_device_count(4)
+from benchmarks.inference_steps import tutorial_data, X_GRID
+x, y = tutorial_data()
+{code}
+print(json.dumps({{"mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def peak_memory(quick: bool) -> Row:
+    """Peak resident memory of a process that fits and predicts once."""
+    ours = in_fresh_process(
+        _PEAK_MEMORY.format(
+            code="from widgets import inference\n"
+            "f = inference.fit(x, y)\n"
+            "inference.posterior_predictive(f, X_GRID)\n"
+            "f.summary()"
+        ),
+        1,
+    )[0]["mb"]
+    theirs = in_fresh_process(
+        _PEAK_MEMORY.format(
+            code="from benchmarks import tutorial_way\n"
+            "post = tutorial_way.fit(x, y, 1)\n"
+            "tutorial_way.posterior_predictive(post, X_GRID, 4)"
+        ),
+        1,
+    )[0]["mb"]
+    return Row("peak memory of a fit + posterior predictive process", ours, unit="MB", tutorial=theirs)
+
+
+def run(quick: bool) -> list[Row]:
+    """Every row of the inference section."""
+    return [
+        prior_predictive_update(quick),
+        simulate_step(quick),
+        *first_fit(quick),
+        *refit(quick),
+        *posterior_predictive_step(quick),
+        peak_memory(quick),
+    ]
