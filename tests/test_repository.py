@@ -1,0 +1,47 @@
+"""The repository keeps its promises: README commands, CI script, one inference module."""
+
+import ast
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def readme_commands():
+    return re.findall(r"```bash\n(.+?)\n```", (ROOT / "README.md").read_text())
+
+
+def test_readme_has_exactly_two_commands():
+    """Does the README give one install-and-open command and one test command?"""
+    commands = readme_commands()
+    assert len(commands) == 2, commands
+    assert commands[0].endswith("jupyter lab lessons/")
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    """Is the last line of .ci/run exactly the README's test command?"""
+    ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci_lines[-1] == readme_commands()[1]
+
+
+def imported_modules(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def test_only_the_inference_module_uses_numpyro_infer_or_arviz():
+    """Is widgets/inference.py the only package module importing numpyro.infer or arviz?"""
+    offenders = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "widgets").rglob("*.py")
+        if path.name != "inference.py"
+        and any(m.startswith(("numpyro.infer", "arviz")) for m in imported_modules(path))
+    }
+    assert offenders == set()
+    assert any(m.startswith("numpyro.infer") for m in imported_modules(ROOT / "widgets" / "inference.py"))
