@@ -1,5 +1,10 @@
-"""Interactive panels and graded lessons for teaching NumPyro and the Bayesian workflow."""
+"""Interactive panels and graded lessons for teaching NumPyro and the Bayesian workflow.
 
+The panels are ipywidgets views over :mod:`widgets.inference`, the one module
+that runs inference.
+"""
+
+from widgets.fit_panel import FitPanel
 from widgets.inference import (
     Diagnostics,
     Fit,
@@ -10,14 +15,24 @@ from widgets.inference import (
     prior_predictive,
     simulate,
 )
+from widgets.predictive_panel import PredictiveCheckPanel
+from widgets.prior_panel import PriorPanel
+from widgets.simulation_panel import SimulationPanel, simulated_data
+from widgets.workflow_panel import WorkflowPanel
 
 __all__ = [
     "Diagnostics",
     "Fit",
+    "FitPanel",
+    "PredictiveCheckPanel",
+    "PriorPanel",
     "Priors",
+    "SimulationPanel",
+    "WorkflowPanel",
     "fit",
     "linear_regression",
     "posterior_predictive",
     "prior_predictive",
     "simulate",
+    "simulated_data",
 ]

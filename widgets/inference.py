@@ -47,11 +47,17 @@ __all__ = [
     "Diagnostics",
     "Fit",
     "Priors",
+    "as_data",
+    "describe_constraint",
     "fit",
     "linear_regression",
     "posterior_predictive",
+    "predictive_bands",
+    "predictive_pvalue",
+    "prior_densities",
     "prior_predictive",
     "simulate",
+    "summary_statistic",
 ]
 
 DTYPE = jnp.float32
@@ -81,8 +87,16 @@ def _numeric_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
-def _as_data(name: str, value: Any) -> np.ndarray:
-    """Return `value` as a finite, non-empty, 1-D float32 array."""
+def as_data(name: str, value: Any) -> np.ndarray:
+    """Return `value` as a finite, non-empty, 1-D float32 array, or raise a ValueError.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : array_like
+        The data.
+    """
     array = _numeric_array(name, value)
     if array.ndim != 1:
         raise ValueError(
@@ -142,8 +156,8 @@ _TUTORIAL = {
 }
 
 
-def _describe(constraint: constraints.Constraint) -> str:
-    """Say in words what a parameter constraint allows."""
+def describe_constraint(constraint: constraints.Constraint) -> str:
+    """Say in words what a NumPyro parameter constraint allows, e.g. ``a finite number > 0``."""
     if constraint is constraints.real:
         return "a finite number"
     if constraint is constraints.positive:
@@ -252,7 +266,7 @@ def _check_prior_values(site: str, d: dist.Distribution, flags: dict[str, bool])
         if not flags.get(param, True):
             raise ValueError(
                 f"priors.{site}: the {param} of {type(d).__name__} must be "
-                f"{_describe(constraint)}; got {np.asarray(getattr(d, param)).item()}"
+                f"{describe_constraint(constraint)}; got {np.asarray(getattr(d, param)).item()}"
             )
     if not flags.get("_positive_support", True):
         raise ValueError(
@@ -445,7 +459,7 @@ def simulate(x, a, b, sigma, seed: int = 0, *, model: Callable = linear_regressi
         number, or ``sigma <= 0``.
     """
     _check_model(model)
-    x = _as_data("x", x)
+    x = as_data("x", x)
     params = {
         "a": _as_scalar("a", a),
         "b": _as_scalar("b", b),
@@ -498,7 +512,7 @@ def prior_predictive(
         ``(num_samples, n)`` (every sample site of `model`).
     """
     _check_model(model)
-    x = _as_data("x", x)
+    x = as_data("x", x)
     priors = _check_priors(priors)
     num_samples = _as_count("num_samples", num_samples, minimum=1)
     draws = _prior_predictive_fn(model, num_samples)(_as_seed(seed), x, priors)
@@ -545,9 +559,113 @@ def posterior_predictive(fit: Fit, x, seed: int = 0) -> dict[str, np.ndarray]:
     """
     if not isinstance(fit, Fit):
         raise ValueError(f"fit must be the Fit returned by widgets.inference.fit; got {fit!r}")
-    x = _as_data("x", x)
+    x = as_data("x", x)
     run = _posterior_predictive_fn(fit.model)
     return _to_numpy(run(_as_seed(seed), _flat_latents(fit), x, fit.priors))
+
+
+# --------------------------------------------------------------------------
+# Summaries the panels draw: densities, bands, test statistics
+# --------------------------------------------------------------------------
+
+
+@jax.jit
+def _densities(priors: Priors, grids: dict[str, jax.Array]) -> dict[str, jax.Array]:
+    return {
+        site: jnp.exp(getattr(priors, site).log_prob(grid)) for site, grid in grids.items()
+    }
+
+
+def prior_densities(priors: Priors, grids: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Density of each prior on its grid, in one compiled call.
+
+    Parameters
+    ----------
+    priors : Priors
+        The priors.
+    grids : mapping of str to array_like
+        Points at which to evaluate each site's density, e.g. ``{"a": ..., "sigma": ...}``;
+        points outside a prior's support get density 0.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The densities, shaped like the grids.
+    """
+    priors = _check_priors(priors)
+    unknown = set(grids) - set(_SITES)
+    if unknown:
+        raise ValueError(f"grids may only name {_SITES}; got {sorted(unknown)}")
+    arrays = {site: as_data(f"grids[{site!r}]", grid) for site, grid in grids.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # NumPyro's out-of-support note
+        densities = _to_numpy(_densities(priors, arrays))
+    return {site: np.nan_to_num(d, nan=0.0, posinf=0.0) for site, d in densities.items()}
+
+
+BAND_PERCENTILES = (2.5, 25.0, 50.0, 75.0, 97.5)
+
+
+def predictive_bands(y) -> dict[str, np.ndarray]:
+    """The 95% and 50% central bands and the median of draws, point by point.
+
+    Parameters
+    ----------
+    y : array_like, shape (draws, points)
+        Predictive draws.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``lower95``, ``lower50``, ``median``, ``upper50``, ``upper95``, each (points,).
+    """
+    y = np.asarray(y)
+    if y.ndim != 2 or y.shape[0] < 2:
+        raise ValueError(f"y must have shape (draws >= 2, points); got {y.shape}")
+    q = np.percentile(y, BAND_PERCENTILES, axis=0)
+    return dict(zip(("lower95", "lower50", "median", "upper50", "upper95"), q))
+
+
+TEST_STATISTICS = ("mean", "sd", "min", "max", "quantile")
+
+
+def summary_statistic(y, name: str, *, q: float = 0.9) -> np.ndarray:
+    """A test statistic of each data set in `y` (the last axis is one data set).
+
+    Parameters
+    ----------
+    y : array_like, shape (..., n)
+        One data set, or many stacked.
+    name : {"mean", "sd", "min", "max", "quantile"}
+        The statistic.
+    q : float
+        For ``"quantile"``: which one, in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray, shape (...)
+        The statistic of each data set.
+    """
+    y = np.asarray(y, float)
+    if name not in TEST_STATISTICS:
+        raise ValueError(f"name must be one of {TEST_STATISTICS}; got {name!r}")
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"q must be in [0, 1]; got {q}")
+    if name == "quantile":
+        return np.quantile(y, q, axis=-1)
+    return {"mean": np.mean, "sd": np.std, "min": np.min, "max": np.max}[name](y, axis=-1)
+
+
+def predictive_pvalue(replicated, observed: float) -> float:
+    """Share of replicated statistics at least as large as the observed one.
+
+    Values near 0 or 1 mean the model rarely reproduces this feature of the data.
+    Ties count half, so a discrete statistic is not pushed towards 1.
+    """
+    replicated = np.asarray(replicated, float)
+    if replicated.size == 0:
+        raise ValueError("replicated must hold at least one statistic")
+    return float(np.mean(replicated > observed) + 0.5 * np.mean(replicated == observed))
 
 
 # --------------------------------------------------------------------------
@@ -917,7 +1035,7 @@ def fit(
         or a count, seed or option is out of range.
     """
     _check_model(model)
-    x_arr, y_arr = _as_data("x", x), _as_data("y", y)
+    x_arr, y_arr = as_data("x", x), as_data("y", y)
     if x_arr.shape != y_arr.shape:
         raise ValueError(
             f"x and y must have the same length; got len(x)={x_arr.shape[0]} and "

@@ -1,0 +1,313 @@
+"""What every panel repeats: figures, marks, labelled controls, messages, code lines.
+
+Colours are the Okabe-Ito palette, legible for colour-blind readers and on both
+JupyterLab's light and dark themes; bqplot takes axes, text and background from
+the theme's CSS variables. Messages use the theme's own variables too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import Iterator
+
+import bqplot as bq
+import ipywidgets as ipw
+import numpy as np
+
+COLORS = {
+    "draws": "#56B4E9",  # sky blue: simulated or replicated draws
+    "band": "#0072B2",  # blue: predictive bands and medians
+    "data": "#D55E00",  # vermillion: observed data
+    "truth": "#009E73",  # bluish green: true values, reference lines
+    "stat": "#E69F00",  # orange: the observed test statistic
+    "density": "#CC79A7",  # reddish purple: prior and posterior densities
+}
+LABEL_WIDTH = "9em"
+
+
+def figure(
+    title: str,
+    x_label: str,
+    y_label: str,
+    *,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    height: str = "260px",
+    width: str = "100%",
+) -> tuple[bq.Figure, dict[str, bq.Scale]]:
+    """Make an empty figure with labelled axes over fixed or automatic ranges.
+
+    Parameters
+    ----------
+    title, x_label, y_label : str
+        Figure title and axis labels.
+    x_range, y_range : tuple of float, optional
+        Fixed axis ranges, so the axes do not jump when the marks change.
+    height, width : str
+        CSS size of the figure.
+
+    Returns
+    -------
+    figure : bqplot.Figure
+        The figure, with no marks yet.
+    scales : dict
+        ``{"x": LinearScale, "y": LinearScale}`` for the figure's marks.
+    """
+    scales = {
+        "x": bq.LinearScale(**_bounds(x_range)),
+        "y": bq.LinearScale(**_bounds(y_range)),
+    }
+    axes = [
+        bq.Axis(scale=scales["x"], label=x_label, grid_lines="none"),
+        bq.Axis(scale=scales["y"], label=y_label, orientation="vertical", grid_lines="none"),
+    ]
+    fig = bq.Figure(
+        title=title,
+        axes=axes,
+        marks=[],
+        fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
+        layout=ipw.Layout(height=height, width=width, min_width="260px"),
+        animation_duration=0,
+    )
+    return fig, scales
+
+
+def _bounds(span: tuple[float, float] | None) -> dict[str, float]:
+    return {} if span is None else {"min": float(span[0]), "max": float(span[1])}
+
+
+def lines(scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label: str = "",
+          dashed: bool = False) -> bq.Lines:
+    """An empty line mark (one or several lines) on `scales`."""
+    return bq.Lines(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales=scales,
+        colors=[color],
+        opacities=[opacity],
+        stroke_width=width,
+        labels=[label] if label else [],
+        display_legend=bool(label),
+        line_style="dashed" if dashed else "solid",
+    )
+
+
+def band(scales, color: str, *, opacity: float, label: str = "") -> bq.Lines:
+    """An empty band: a pair of lines with the area between them filled."""
+    mark = lines(scales, color, opacity=0.0, width=0.0, label=label)
+    mark.fill = "between"
+    mark.fill_colors = [color]
+    mark.fill_opacities = [opacity]
+    return mark
+
+
+def scatter(scales, color: str, *, size: int = 20, opacity: float = 0.9, label: str = "") -> bq.Scatter:
+    """An empty scatter mark of dots on `scales`."""
+    return bq.Scatter(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales=scales,
+        colors=[color],
+        default_size=size,
+        default_opacities=[opacity],
+        labels=[label] if label else [],
+        display_legend=bool(label),
+    )
+
+
+def vertical_lines(mark: bq.Lines, positions, y_span: tuple[float, float]) -> None:
+    """Draw `mark` as one vertical line per position across `y_span`."""
+    positions = np.atleast_1d(np.asarray(positions, float))
+    with mark.hold_sync():
+        mark.x = np.repeat(positions[:, None], 2, axis=1)
+        mark.y = np.tile(np.asarray(y_span, float), (len(positions), 1))
+
+
+def set_data(mark: bq.Mark, **data) -> None:
+    """Set several data attributes of `mark` so that they reach the browser together."""
+    with mark.hold_sync():
+        for name, value in data.items():
+            setattr(mark, name, value)
+
+
+def slider(
+    label: str,
+    value: float,
+    low: float,
+    high: float,
+    step: float,
+    *,
+    integer: bool = False,
+    description: str = "",
+    continuous: bool = True,
+) -> ipw.FloatSlider | ipw.IntSlider:
+    """A labelled slider whose readout a student can also type into.
+
+    Parameters
+    ----------
+    label : str
+        Visible label (also what screen readers announce).
+    value, low, high, step : float
+        Start value, range and step.
+    integer : bool
+        An ``IntSlider`` instead of a ``FloatSlider``.
+    description : str
+        Longer help shown as the tooltip.
+    continuous : bool
+        Whether the value updates while dragging (``False`` for slow panels).
+    """
+    cls = ipw.IntSlider if integer else ipw.FloatSlider
+    return cls(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=label,
+        description_allow_html=False,
+        tooltip=description or label,
+        continuous_update=continuous,
+        readout=True,
+        style={"description_width": LABEL_WIDTH},
+        layout=ipw.Layout(width="24em"),
+    )
+
+
+def dropdown(label: str, options, value, *, description: str = "") -> ipw.Dropdown:
+    """A labelled drop-down list."""
+    return ipw.Dropdown(
+        options=options,
+        value=value,
+        description=label,
+        tooltip=description or label,
+        style={"description_width": LABEL_WIDTH},
+        layout=ipw.Layout(width="24em"),
+    )
+
+
+def button(label: str, *, description: str, icon: str = "", style: str = "") -> ipw.Button:
+    """A button with a visible label and a tooltip saying what it does."""
+    return ipw.Button(description=label, tooltip=description, icon=icon, button_style=style)
+
+
+def heading(text: str) -> ipw.HTML:
+    """A small section heading inside a panel."""
+    return ipw.HTML(f"<b>{html.escape(text)}</b>")
+
+
+class MessageArea(ipw.HTML):
+    """One line for errors, warnings and notes, coloured by JupyterLab's theme.
+
+    Panels show every failure here: JupyterLab hides what widget callbacks
+    print, so an exception raised in an observer would otherwise go unseen.
+    """
+
+    _STYLES = {
+        "error": "color: var(--jp-error-color1, #d32f2f)",
+        "warning": "color: var(--jp-warn-color1, #b26a00)",
+        "ok": "color: var(--jp-success-color1, #388e3c)",
+        "note": "color: var(--jp-ui-font-color1, inherit)",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(value="", **kwargs)
+        self.text = ""
+        self.level = ""
+
+    def show(self, text: str, level: str = "error") -> None:
+        """Show `text` (plain, escaped) at `level`: error, warning, ok or note."""
+        self.text, self.level = text, level
+        self.value = (
+            f'<div role="status" style="{self._STYLES[level]}">{html.escape(text)}</div>'
+        )
+
+    def clear(self) -> None:
+        """Remove the message."""
+        self.text, self.level, self.value = "", "", ""
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Run a panel update; on failure show why and leave the plots as they were.
+
+        A ValueError is a bad input, shown as it is. Anything else is a bug, shown
+        with its type so that it can be reported, and never re-raised into the
+        widget callback where JupyterLab would hide it.
+        """
+        try:
+            yield
+        except ValueError as err:
+            self.show(str(err))
+        except Exception as err:  # noqa: BLE001 - see docstring
+            self.show(f"Unexpected {type(err).__name__}: {err}")
+        else:
+            if self.level == "error":
+                self.clear()
+
+
+class CodeLine(ipw.VBox):
+    """A panel's state as one line of code a student can copy into an answer cell.
+
+    Shown in a text box so it can be selected and copied with the keyboard;
+    edits are undone, since the line always mirrors the panel.
+    """
+
+    def __init__(self, label: str = "As code (copy into a cell):"):
+        self._box = ipw.Text(
+            value="",
+            layout=ipw.Layout(width="100%"),
+            tooltip="The panel's current state as code; select it and copy it",
+        )
+        self._box.observe(self._undo_edit, names="value")
+        self._code = ""
+        super().__init__([ipw.Label(label), self._box])
+
+    @property
+    def code(self) -> str:
+        """The current line of code."""
+        return self._code
+
+    @code.setter
+    def code(self, value: str) -> None:
+        self._code = value
+        self._box.value = value
+
+    def _undo_edit(self, change) -> None:
+        if change["new"] != self._code:
+            self._box.value = self._code
+
+
+def number_box(label: str, value: float, *, description: str = "", width: str = "7em") -> ipw.FloatText:
+    """A labelled box for typing one number."""
+    return ipw.FloatText(
+        value=value,
+        description=label,
+        tooltip=description or label,
+        style={"description_width": "initial"},
+        layout=ipw.Layout(width=width),
+    )
+
+
+def range_boxes(label: str, span: tuple[float, float], *, description: str = ""):
+    """A row with two number boxes, the low and the high end of a range.
+
+    Returns
+    -------
+    row : ipywidgets.HBox
+        The labelled row.
+    low, high : ipywidgets.FloatText
+        The two boxes.
+    """
+    low = number_box("from", span[0], description=f"{description or label}: low end")
+    high = number_box("to", span[1], description=f"{description or label}: high end")
+    label_widget = ipw.Label(label, layout=ipw.Layout(width=LABEL_WIDTH))
+    return ipw.HBox([label_widget, low, high]), low, high
+
+
+def checked_range(name: str, span) -> tuple[float, float]:
+    """Return `span` as (low, high) floats, or raise a ValueError saying what is wrong."""
+    low, high = (float(v) for v in span)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"{name}: both ends must be finite numbers; got {low} and {high}")
+    if not low < high:
+        raise ValueError(f"{name}: the low end ({low:g}) must be below the high end ({high:g})")
+    return low, high

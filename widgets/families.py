@@ -1,0 +1,106 @@
+"""The prior families a panel offers, with their hyperparameters and slider ranges."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpyro.distributions as dist
+from numpyro.distributions import constraints
+
+from widgets.inference import describe_constraint
+
+
+@dataclasses.dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter of a family, with the slider range a panel gives it.
+
+    Attributes
+    ----------
+    name : str
+        The NumPyro argument name (``loc``, ``scale``, ...).
+    default : float
+        Its value when the family is first chosen.
+    low, high, step : float
+        The slider's range and step. The range may include values the family
+        rejects (a scale of 0) so that a student can see why they are rejected.
+    """
+
+    name: str
+    default: float
+    low: float
+    high: float
+    step: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """A distribution family: its NumPyro class and hyperparameters, in order."""
+
+    name: str
+    cls: type
+    hypers: tuple[Hyper, ...]
+
+    def build(self, **values: float) -> dist.Distribution:
+        """Return the distribution with these hyperparameter values.
+
+        Raises
+        ------
+        ValueError
+            If a value is missing, not finite, or rejected by the family.
+        """
+        args = []
+        for hyper in self.hypers:
+            value = float(values.get(hyper.name, hyper.default))
+            constraint = self.cls.arg_constraints[hyper.name]
+            checkable = not constraints.is_dependent(constraint)
+            if not math.isfinite(value) or (checkable and not bool(constraint(value))):
+                allowed = describe_constraint(constraint) if checkable else "a finite number"
+                raise ValueError(f"{self.name}: {hyper.name} must be {allowed}; got {value:g}")
+            args.append(value)
+        if self.cls is dist.Uniform and not args[0] < args[1]:
+            raise ValueError(f"Uniform: low ({args[0]:g}) must be below high ({args[1]:g})")
+        return self.cls(*args)
+
+
+_LOC = Hyper("loc", 0.0, -10.0, 10.0, 0.1)
+_SCALE = Hyper("scale", 2.0, 0.0, 10.0, 0.05)
+
+FAMILIES: dict[str, dict[str, Family]] = {
+    "a": {
+        "Normal": Family("Normal", dist.Normal, (_LOC, _SCALE)),
+        "StudentT": Family("StudentT", dist.StudentT, (Hyper("df", 3.0, 0.5, 30.0, 0.5), _LOC, _SCALE)),
+        "Uniform": Family(
+            "Uniform",
+            dist.Uniform,
+            (Hyper("low", -5.0, -10.0, 10.0, 0.1), Hyper("high", 5.0, -10.0, 10.0, 0.1)),
+        ),
+    },
+    "sigma": {
+        "HalfNormal": Family("HalfNormal", dist.HalfNormal, (Hyper("scale", 1.0, 0.0, 5.0, 0.05),)),
+        "Exponential": Family("Exponential", dist.Exponential, (Hyper("rate", 1.0, 0.0, 10.0, 0.05),)),
+        "LogNormal": Family(
+            "LogNormal",
+            dist.LogNormal,
+            (Hyper("loc", 0.0, -3.0, 3.0, 0.05), Hyper("scale", 1.0, 0.0, 3.0, 0.05)),
+        ),
+    },
+}
+FAMILIES["b"] = FAMILIES["a"]
+
+
+def family_of(site: str, d: dist.Distribution) -> tuple[Family, dict[str, float]]:
+    """The panel family of prior `d` for `site`, and its hyperparameter values.
+
+    Raises
+    ------
+    ValueError
+        If the panel offers no such family for `site`.
+    """
+    for family in FAMILIES[site].values():
+        if type(d) is family.cls:
+            return family, {h.name: float(getattr(d, h.name)) for h in family.hypers}
+    offered = ", ".join(FAMILIES[site])
+    raise ValueError(
+        f"the panel offers {offered} for {site}; got {type(d).__name__}"
+    )

@@ -1,0 +1,227 @@
+"""FitPanel: fit the model with NUTS, watch the progress, read the diagnostics."""
+
+from __future__ import annotations
+
+import threading
+
+import ipywidgets as ipw
+import numpy as np
+import traitlets as tr
+
+from widgets import _ui, inference
+from widgets.inference import Fit, Priors
+
+PARAMETERS = ("a", "b", "sigma")
+_TABLE_STYLE = (
+    "border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); "
+    "font-size: var(--jp-code-font-size, 12px); color: var(--jp-ui-font-color1, inherit)"
+)
+
+
+def summary_table_html(fit: Fit) -> str:
+    """The ArviZ summary of `fit` as an HTML table that follows the theme's colours."""
+    table = fit.summary().round(3)
+    header = "".join(f"<th style='padding: 2px 8px'>{c}</th>" for c in ["", *table.columns])
+    rows = "".join(
+        "<tr>"
+        + f"<th style='padding: 2px 8px; text-align: left'>{name}</th>"
+        + "".join(f"<td style='padding: 2px 8px; text-align: right'>{v:g}</td>" for v in row)
+        + "</tr>"
+        for name, row in zip(table.index, table.to_numpy())
+    )
+    return f"<table style='{_TABLE_STYLE}'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+class FitPanel(ipw.VBox):
+    """Fit the regression to data with NUTS and see what the posterior says.
+
+    The Fit button runs :func:`widgets.inference.fit` in a background thread
+    with a progress bar, so the notebook stays responsive. Then it shows the
+    ArviZ summary (mean, sd, 94% HDI, ESS, R-hat), each parameter's posterior
+    density (with the true value when known) and a plain-language warning when
+    there are divergences, R-hat > 1.01 or bulk ESS < 400.
+
+    Parameters
+    ----------
+    x, y : array_like, optional
+        The data; they can also be set later as traits.
+    priors : Priors, optional
+        The priors; the tutorial's by default.
+    true_values : dict of str to float, optional
+        Known true ``a``, ``b``, ``sigma``, drawn as reference lines.
+    **kwargs
+        Initial values of the other traits below.
+
+    Attributes
+    ----------
+    x, y : numpy.ndarray
+        The data to fit.
+    priors : Priors
+        The priors to fit with.
+    num_warmup, num_samples, num_chains, seed : int
+        Settings of the run.
+    true_values : dict
+        Known true parameter values, or empty.
+    fit : Fit or None
+        The last completed fit.
+    stale : bool
+        True when the data, priors or settings changed since `fit` ran.
+    running : bool
+        True while a fit runs.
+    code : str
+        The panel as one line of code.
+    message : str
+        The message shown; empty when all is well.
+    """
+
+    x = tr.Any(None, allow_none=True, help="x of the data.")
+    y = tr.Any(None, allow_none=True, help="y of the data.")
+    priors = tr.Instance(Priors, help="The priors to fit with.")
+    num_warmup = tr.Int(500, help="Warmup iterations per chain.")
+    num_samples = tr.Int(1000, help="Kept draws per chain.")
+    num_chains = tr.Int(4, help="Number of chains.")
+    seed = tr.Int(0, help="Seed of the run.")
+    true_values = tr.Dict(help="Known true values of a, b, sigma.")
+    fit = tr.Instance(Fit, allow_none=True, help="The last completed fit.")
+    stale = tr.Bool(False, help="Whether the inputs changed since the last fit.")
+    running = tr.Bool(False, help="Whether a fit is running.")
+    code = tr.Unicode(help="The panel as one line of code.")
+    message = tr.Unicode(help="The message shown; empty when all is well.")
+
+    def __init__(self, x=None, y=None, *, priors: Priors | None = None, **kwargs):
+        super().__init__()
+        self._thread: threading.Thread | None = None
+        self.fit_button = _ui.button("Fit", description="Run NUTS on the data", icon="play", style="primary")
+        self.progress = ipw.FloatProgress(value=0.0, min=0.0, max=1.0, description="progress",
+                                          style={"description_width": "initial"})
+        self._status = ipw.Label("")
+        settings = {
+            "num_warmup": ipw.BoundedIntText(min=0, max=100_000, description="warmup"),
+            "num_samples": ipw.BoundedIntText(min=1, max=100_000, description="samples"),
+            "num_chains": ipw.BoundedIntText(min=1, max=16, description="chains"),
+            "seed": ipw.IntText(description="seed"),
+        }
+        for name, box in settings.items():
+            box.layout, box.style = ipw.Layout(width="11em"), {"description_width": "5em"}
+            box.tooltip = f"{name} of the NUTS run"
+            ipw.link((self, name), (box, "value"))
+        self.settings = settings
+        self._stale_badge = _ui.MessageArea()
+        self._table = ipw.HTML()
+        self._verdict = _ui.MessageArea()
+        self._message = _ui.MessageArea()
+        self._code_line = _ui.CodeLine()
+        self._density_marks, self._truth_marks, figures = {}, {}, []
+        for name in PARAMETERS:
+            fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px")
+            scales["y"].min = 0.0
+            self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"])
+            self._truth_marks[name] = _ui.lines(scales, _ui.COLORS["truth"], dashed=True, label="true value")
+            fig.marks = [self._density_marks[name], self._truth_marks[name]]
+            figures.append(ipw.Box([fig], layout=ipw.Layout(width="33%", min_width="240px")))
+        self.children = [
+            _ui.heading("Fit with NUTS"),
+            ipw.HBox(list(settings.values()), layout=ipw.Layout(flex_flow="row wrap")),
+            ipw.HBox([self.fit_button, self.progress, self._status]),
+            self._stale_badge,
+            self._table,
+            ipw.HBox(figures, layout=ipw.Layout(flex_flow="row wrap")),
+            self._verdict,
+            self._message,
+            self._code_line,
+        ]
+        self.fit_button.on_click(lambda _: self.start())
+        self.observe(self._on_inputs, names=["x", "y", "priors", "num_warmup", "num_samples",
+                                            "num_chains", "seed"])
+        self.observe(lambda _: self._draw_truth(), names="true_values")
+        self.priors = priors if priors is not None else Priors()
+        self.x, self.y = x, y
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+        self._update_code()
+
+    # -- running -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start a fit in the background (what the Fit button does)."""
+        if self.running:
+            self._message.show("A fit is already running; wait for it to finish.", "note")
+            return
+        self.running = True
+        self.fit_button.disabled = True
+        self._thread = threading.Thread(target=self.run, name="FitPanel fit", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the fit started by :meth:`start` is done."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        """Fit now, in this thread, and show the result; errors go to the message area."""
+        self.running = True
+        self.fit_button.disabled = True
+        self.progress.value = 0.0
+        self._status.value = "compiling the sampler (first fit only)..."
+        try:
+            with self._message.guard():
+                if self.x is None or self.y is None:
+                    raise ValueError("no data yet: give the panel x and y (or simulate some)")
+                result = inference.fit(
+                    self.x, self.y, self.priors, num_warmup=self.num_warmup,
+                    num_samples=self.num_samples, num_chains=self.num_chains, seed=self.seed,
+                    progress=self._on_progress,
+                )
+                self._show(result)
+                self.fit = result
+                self.stale = False
+                self._stale_badge.clear()
+        finally:
+            self.message = self._message.text
+            self.running = False
+            self.fit_button.disabled = False
+            self._status.value = "" if self.fit is None or self.message else "done"
+
+    def _on_progress(self, fraction: float) -> None:
+        self.progress.value = fraction
+        if fraction > 0:
+            self._status.value = f"sampling: {fraction:.0%}"
+
+    # -- showing -------------------------------------------------------------
+
+    def _show(self, result: Fit) -> None:
+        self._table.value = summary_table_html(result)
+        for name in PARAMETERS:
+            if name in result.samples:
+                density, edges = np.histogram(result.samples[name].ravel(), bins=60, density=True)
+                _ui.set_data(self._density_marks[name], x=(edges[:-1] + edges[1:]) / 2, y=density)
+        self._peak = {
+            name: float(np.max(self._density_marks[name].y)) for name in PARAMETERS if name in result.samples
+        }
+        self._draw_truth()
+        diagnostics = result.diagnostics
+        self._verdict.show(diagnostics.verdict, "ok" if diagnostics.ok else "warning")
+
+    def _draw_truth(self) -> None:
+        for name in PARAMETERS:
+            peak = getattr(self, "_peak", {}).get(name)
+            if name in self.true_values and peak:
+                _ui.vertical_lines(self._truth_marks[name], [self.true_values[name]], (0.0, peak))
+            else:
+                _ui.set_data(self._truth_marks[name], x=np.zeros(0), y=np.zeros(0))
+
+    def _on_inputs(self, change) -> None:
+        if self.fit is not None and not self.stale:
+            self.stale = True
+            self._stale_badge.show(
+                f"The fit below is stale: {change['name']} changed since it ran. Press Fit again.",
+                "warning",
+            )
+        self._update_code()
+
+    def _update_code(self) -> None:
+        self.code = (
+            f"FitPanel(x, y, priors={self.priors!r}, num_warmup={self.num_warmup}, "
+            f"num_samples={self.num_samples}, num_chains={self.num_chains}, seed={self.seed})"
+        )
+        self._code_line.code = self.code

@@ -1,0 +1,190 @@
+"""PredictiveCheckPanel: does data replicated from the model look like the data?"""
+
+from __future__ import annotations
+
+import ipywidgets as ipw
+import numpy as np
+import traitlets as tr
+
+from widgets import _ui, inference
+from widgets.inference import TEST_STATISTICS, Fit, Priors
+
+GRID_POINTS = 50
+PRIOR_DRAWS = 4000  # drawn once per input change; the draws slider shows a subset
+HISTOGRAM_BINS = 40
+
+
+class PredictiveCheckPanel(ipw.VBox):
+    """Prior or posterior predictive check: bands, data, and a test statistic.
+
+    The top plot shows the 50% and 95% bands and the median of replicated ``y``
+    over a grid of x, with the observed data on top. The bottom plot shows the
+    histogram of a test statistic ``T`` (mean, sd, min, max or a quantile) over
+    replicated data sets at the observed x, the observed ``T(y)``, and the
+    predictive p-value ``P(T(y_rep) >= T(y))``: near 0 or 1, the model rarely
+    reproduces that feature of the data.
+
+    Parameters
+    ----------
+    x, y : array_like, optional
+        The observed data.
+    fit : Fit, optional
+        The posterior to check; needed for ``kind="posterior"``.
+    priors : Priors, optional
+        The priors to check with ``kind="prior"``; the tutorial's by default.
+    **kwargs
+        Initial values of the other traits below.
+
+    Attributes
+    ----------
+    kind : {"posterior", "prior"}
+        Which predictive distribution.
+    statistic : {"mean", "sd", "min", "max", "quantile"}
+        The test statistic.
+    quantile : float
+        Which quantile, for ``statistic="quantile"``.
+    num_draws : int
+        How many replicated data sets to use.
+    seed : int
+        Seed of the replicated draws.
+    p_value : float
+        The predictive p-value shown.
+    code : str
+        The panel's settings as one line of code, where ``x``, ``y`` and
+        ``result`` (a Fit) are the notebook's variables.
+    message : str
+        The message shown; empty when all is well.
+    """
+
+    x = tr.Any(None, allow_none=True, help="Observed x.")
+    y = tr.Any(None, allow_none=True, help="Observed y.")
+    fit = tr.Instance(Fit, allow_none=True, help="The posterior to check.")
+    priors = tr.Instance(Priors, help="The priors to check.")
+    kind = tr.Enum(("posterior", "prior"), "posterior", help="Which predictive distribution.")
+    statistic = tr.Enum(TEST_STATISTICS, "mean", help="The test statistic.")
+    quantile = tr.Float(0.9, help="Which quantile, for statistic='quantile'.")
+    num_draws = tr.Int(500, help="How many replicated data sets to use.")
+    seed = tr.Int(0, help="Seed of the replicated draws.")
+    p_value = tr.Float(float("nan"), help="The predictive p-value shown.")
+    code = tr.Unicode(help="The panel's settings as one line of code.")
+    message = tr.Unicode(help="The message shown; empty when all is well.")
+
+    def __init__(self, x=None, y=None, *, fit: Fit | None = None, priors: Priors | None = None,
+                 **kwargs):
+        super().__init__()
+        self._draws: dict | None = None  # replicated y at the observed x and on the grid
+        self.kind_buttons = ipw.ToggleButtons(options=["posterior", "prior"], description="check",
+                                              tooltips=["posterior predictive", "prior predictive"],
+                                              style={"description_width": _ui.LABEL_WIDTH})
+        self.statistic_choice = _ui.dropdown("statistic T", list(TEST_STATISTICS), "mean",
+                                             description="Test statistic of a data set")
+        self.quantile_slider = _ui.slider("quantile q", 0.9, 0.0, 1.0, 0.01,
+                                          description="Which quantile, for statistic 'quantile'")
+        self.draws_slider = _ui.slider("draws", 500, 10, PRIOR_DRAWS, 10, integer=True,
+                                       description="Number of replicated data sets")
+        for trait, control in (("kind", self.kind_buttons), ("statistic", self.statistic_choice),
+                               ("quantile", self.quantile_slider), ("num_draws", self.draws_slider)):
+            ipw.link((self, trait), (control, "value"))
+
+        self._bands_figure, scales = _ui.figure("Replicated data: bands and median", "x", "y")
+        self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y_rep")
+        self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y_rep")
+        self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y_rep")
+        self._data = _ui.scatter(scales, _ui.COLORS["data"], label="observed data")
+        self._bands_figure.marks = [self._band95, self._band50, self._median, self._data]
+        self._bands_figure.legend_location = "top-left"
+        self._stat_figure, stat_scales = _ui.figure("Test statistic", "T", "count", height="220px")
+        stat_scales["y"].min = 0.0
+        self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5)
+        self._observed = _ui.lines(stat_scales, _ui.COLORS["stat"], width=3.0, label="T(observed y)")
+        self._stat_figure.marks = [self._histogram, self._observed]
+        self._readout = ipw.HTML()
+        self._message = _ui.MessageArea()
+        self._code_line = _ui.CodeLine()
+        self.children = [
+            _ui.heading("Predictive check"),
+            ipw.HBox([ipw.VBox([self.kind_buttons, self.statistic_choice]),
+                      ipw.VBox([self.quantile_slider, self.draws_slider])],
+                     layout=ipw.Layout(flex_flow="row wrap")),
+            self._bands_figure,
+            self._stat_figure,
+            self._readout,
+            self._message,
+            self._code_line,
+        ]
+        self.observe(self._on_source, names=["x", "y", "fit", "priors", "kind", "seed"])
+        self.observe(lambda _: self._update(), names=["statistic", "quantile", "num_draws"])
+        self._hold = True
+        self.priors = priors if priors is not None else Priors()
+        self.x, self.y, self.fit = x, y, fit
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+        self._hold = False
+        self._on_source(None)
+
+    def _on_source(self, change) -> None:
+        """Inputs changed: draw replicated data anew, then redraw."""
+        if self._hold:
+            return
+        self._draws = None
+        with self._message.guard():
+            self._draws = self._replicate()
+        self._update()
+
+    def _replicate(self) -> dict[str, np.ndarray]:
+        if self.x is None or self.y is None:
+            raise ValueError("no data yet: give the panel the observed x and y")
+        x = inference.as_data("x", self.x)
+        low, high = float(x.min()), float(x.max())
+        grid = np.linspace(low, high, GRID_POINTS) if high > low else np.full(GRID_POINTS, low)
+        if self.kind == "posterior":
+            if self.fit is None:
+                raise ValueError("no fit yet: fit the model first, or switch to the prior check")
+            at_data = inference.posterior_predictive(self.fit, x, seed=self.seed)["y"]
+            on_grid = inference.posterior_predictive(self.fit, grid, seed=self.seed + 1)["y"]
+        else:
+            at_data = inference.prior_predictive(x, self.priors, PRIOR_DRAWS, self.seed)["y"]
+            on_grid = inference.prior_predictive(grid, self.priors, PRIOR_DRAWS, self.seed + 1)["y"]
+        return {"at_data": at_data, "on_grid": on_grid, "grid": grid, "x": x}
+
+    def _update(self) -> None:
+        if self._hold:
+            return
+        with self._message.guard():
+            if self._draws is None:
+                self._draws = self._replicate()
+            available = self._draws["at_data"].shape[0]
+            if not 2 <= self.num_draws:
+                raise ValueError(f"draws must be at least 2; got {self.num_draws}")
+            count = min(self.num_draws, available)
+            observed_y = inference.as_data("y", self.y)
+            replicated = inference.summary_statistic(self._draws["at_data"][:count], self.statistic, q=self.quantile)
+            observed = float(inference.summary_statistic(observed_y, self.statistic, q=self.quantile))
+            p_value = inference.predictive_pvalue(replicated, observed)
+            bands = inference.predictive_bands(self._draws["on_grid"][:count])
+            counts, edges = np.histogram(np.append(replicated, observed), bins=HISTOGRAM_BINS)
+            counts, _ = np.histogram(replicated, bins=edges)
+
+            grid = self._draws["grid"]
+            _ui.set_data(self._band95, x=grid, y=[bands["lower95"], bands["upper95"]])
+            _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
+            _ui.set_data(self._median, x=grid, y=bands["median"])
+            _ui.set_data(self._data, x=self._draws["x"], y=observed_y)
+            _ui.set_data(self._histogram, x=np.repeat(edges, 2)[1:-1], y=np.repeat(counts, 2))
+            _ui.vertical_lines(self._observed, [observed], (0.0, float(max(counts.max(), 1))))
+            name = f"{self.quantile:g}-quantile" if self.statistic == "quantile" else self.statistic
+            self._stat_figure.title = f"Test statistic T = {name} of y ({count} replicated data sets)"
+            self._readout.value = (
+                f"{self.kind.capitalize()} predictive p-value P(T(y_rep) >= T(y)) = <b>{p_value:.3f}</b>"
+                f" (observed T = {observed:.3g}). Near 0 or 1: the model rarely reproduces "
+                f"the {name} of the data."
+            )
+            self.p_value = p_value
+            source = "fit=result" if self.kind == "posterior" else f"priors={self.priors!r}"
+            self.code = (
+                f"PredictiveCheckPanel(x, y, {source}, kind={self.kind!r}, "
+                f"statistic={self.statistic!r}, quantile={self.quantile:g}, "
+                f"num_draws={self.num_draws}, seed={self.seed})"
+            )
+            self._code_line.code = self.code
+        self.message = self._message.text

@@ -1,0 +1,268 @@
+"""PriorPanel: choose the priors and see, live, the data they imply."""
+
+from __future__ import annotations
+
+import ipywidgets as ipw
+import numpy as np
+import traitlets as tr
+
+from widgets import _ui, inference
+from widgets.families import FAMILIES, family_of
+from widgets.inference import Priors
+
+SITES = ("a", "b", "sigma")
+SITE_TITLES = {"a": "slope a", "b": "intercept b", "sigma": "noise sigma"}
+DENSITY_RANGES = {"a": (-10.0, 10.0), "b": (-10.0, 10.0), "sigma": (0.0, 6.0)}
+GRID_POINTS = 50
+SHOWN_LINES = 30
+
+
+class PriorPanel(ipw.VBox):
+    """Choose a family and hyperparameters for each prior; see what they imply.
+
+    For each of ``a``, ``b`` and ``sigma``: a family, sliders for its
+    hyperparameters and the prior density. Below: regression lines drawn from
+    the priors over the x range, the 50% and 95% bands of prior predictive
+    ``y``, and the share of ``y`` outside the range the student finds plausible.
+    Every slider move redraws without compiling: the draws come from one
+    compiled function whose hyperparameters are arguments.
+
+    Parameters
+    ----------
+    priors : Priors, optional
+        Where to start; the tutorial's priors by default.
+    num_draws : int
+        Prior predictive draws per redraw (fixed, so nothing recompiles).
+    **kwargs
+        Initial values of the traits below.
+
+    Attributes
+    ----------
+    priors : Priors
+        The priors shown: the last valid choice. Setting it moves the controls.
+    x_range : tuple of float
+        The x range over which prior predictive draws are plotted.
+    plausible : tuple of float
+        The range of y the student considers plausible.
+    outside_share : float
+        Share of prior predictive y (over the x range) outside `plausible`.
+    seed : int
+        Seed of the prior predictive draws ("New draws" adds one).
+    code : str
+        The priors as one line of code for an answer cell.
+    message : str
+        The message shown (empty when all is well).
+    """
+
+    priors = tr.Instance(Priors, help="The priors shown: the last valid choice.")
+    x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=(-2.0, 2.0), help="x range plotted.")
+    plausible = tr.Tuple(
+        tr.Float(), tr.Float(), default_value=(-10.0, 10.0), help="Plausible range of y."
+    )
+    outside_share = tr.Float(help="Share of prior predictive y outside the plausible range.")
+    seed = tr.Int(0, help="Seed of the prior predictive draws.")
+    code = tr.Unicode(help="The priors as one line of code.")
+    message = tr.Unicode(help="The message shown; empty when all is well.")
+
+    def __init__(self, priors: Priors | None = None, *, num_draws: int = 100, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(num_draws, int) or num_draws < 2:
+            raise ValueError(f"num_draws must be an integer >= 2; got {num_draws!r}")
+        self.num_draws = num_draws
+        self._syncing = False
+        self.family_controls: dict[str, ipw.Dropdown] = {}
+        self.hyper_controls: dict[str, dict[str, ipw.FloatSlider]] = {}
+        self._slider_boxes: dict[str, ipw.VBox] = {}
+        self._density_marks = {}
+        self._density_grids = {
+            site: np.linspace(*DENSITY_RANGES[site], 201) for site in SITES
+        }
+        columns = [self._site_column(site) for site in SITES]
+
+        self._figure, scales = _ui.figure("Prior predictive: lines and bands of y", "x", "y")
+        self._scales = scales
+        self._plausible_band = _ui.band(scales, _ui.COLORS["truth"], opacity=0.12, label="plausible y")
+        self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y")
+        self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y")
+        self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y")
+        self._lines = _ui.lines(scales, _ui.COLORS["draws"], opacity=0.35, width=1.0)
+        self._figure.marks = [
+            self._plausible_band, self._band95, self._band50, self._lines, self._median
+        ]
+        self._figure.legend_location = "top-left"
+
+        x_row, self.x_low, self.x_high = _ui.range_boxes(
+            "x range", self.x_range, description="x range of the predictive plot"
+        )
+        y_row, self.plausible_low, self.plausible_high = _ui.range_boxes(
+            "plausible y", self.plausible, description="range of y you find plausible"
+        )
+        self._readout = ipw.HTML()
+        self.reset_button = _ui.button(
+            "Reset", description="Back to the tutorial's priors", icon="undo"
+        )
+        self.redraw_button = _ui.button(
+            "New draws", description="Draw new prior predictive samples", icon="refresh"
+        )
+        self._message = _ui.MessageArea()
+        self._code_line = _ui.CodeLine()
+
+        self.children = [
+            _ui.heading("Priors"),
+            ipw.HBox(columns, layout=ipw.Layout(flex_flow="row wrap")),
+            self._figure,
+            x_row,
+            y_row,
+            self._readout,
+            ipw.HBox([self.reset_button, self.redraw_button]),
+            self._message,
+            self._code_line,
+        ]
+
+        for box, index, trait in (
+            (self.x_low, 0, "x_range"),
+            (self.x_high, 1, "x_range"),
+            (self.plausible_low, 0, "plausible"),
+            (self.plausible_high, 1, "plausible"),
+        ):
+            box.observe(self._box_to_trait(index, trait), names="value")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.redraw_button.on_click(lambda _: setattr(self, "seed", self.seed + 1))
+        self.observe(self._on_priors, names="priors")
+        self.observe(self._on_ranges, names=["x_range", "plausible"])
+        self.observe(lambda _: self._update(), names="seed")
+
+        self.priors = priors if priors is not None else Priors()
+
+    # -- building ------------------------------------------------------------
+
+    def _site_column(self, site: str) -> ipw.VBox:
+        family = _ui.dropdown(
+            f"{site} family", list(FAMILIES[site]), next(iter(FAMILIES[site])),
+            description=f"Distribution family of the prior on {SITE_TITLES[site]}",
+        )
+        family.observe(lambda change, site=site: self._on_family(site, change), names="value")
+        self.family_controls[site] = family
+        self._slider_boxes[site] = ipw.VBox()
+        fig, scales = _ui.figure(
+            f"prior of {SITE_TITLES[site]}", site, "density",
+            x_range=DENSITY_RANGES[site], height="180px",
+        )
+        scales["y"].min = 0.0
+        mark = _ui.lines(scales, _ui.COLORS["density"])
+        fig.marks = [mark]
+        self._density_marks[site] = mark
+        return ipw.VBox([family, self._slider_boxes[site], fig], layout=ipw.Layout(width="33%", min_width="270px"))
+
+    def _make_sliders(self, site: str, family_name: str, values: dict[str, float]) -> None:
+        family = FAMILIES[site][family_name]
+        sliders = {}
+        for hyper in family.hypers:
+            slider = _ui.slider(
+                f"{site}: {hyper.name}", values.get(hyper.name, hyper.default),
+                hyper.low, hyper.high, hyper.step,
+                description=f"{hyper.name} of the {family_name} prior on {SITE_TITLES[site]}",
+            )
+            slider.observe(lambda _: self._update(), names="value")
+            sliders[hyper.name] = slider
+        self.hyper_controls[site] = sliders
+        self._slider_boxes[site].children = list(sliders.values())
+
+    def _box_to_trait(self, index: int, trait: str):
+        def on_box(change):
+            span = list(getattr(self, trait))
+            span[index] = change["new"]
+            setattr(self, trait, tuple(span))
+
+        return on_box
+
+    # -- reacting ------------------------------------------------------------
+
+    def _on_family(self, site: str, change) -> None:
+        if self._syncing:
+            return
+        # Keep the values of hyperparameters the two families share (loc, scale).
+        kept = {name: s.value for name, s in self.hyper_controls.get(site, {}).items()}
+        self._make_sliders(site, change["new"], kept)
+        self._update()
+
+    def _on_priors(self, change) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            for site in SITES:
+                family, values = family_of(site, getattr(change["new"], site))
+                self.family_controls[site].value = family.name
+                self._make_sliders(site, family.name, values)
+        finally:
+            self._syncing = False
+        self._update()
+
+    def _on_ranges(self, change) -> None:
+        low_box, high_box = (
+            (self.x_low, self.x_high) if change["name"] == "x_range"
+            else (self.plausible_low, self.plausible_high)
+        )
+        low_box.value, high_box.value = change["new"]
+        self._update()
+
+    def reset(self) -> None:
+        """Go back to the tutorial's priors and ranges."""
+        self.x_range, self.plausible = (-2.0, 2.0), (-10.0, 10.0)
+        self.priors = Priors()
+        self._update()
+
+    # -- computing and drawing ---------------------------------------------
+
+    def _priors_from_controls(self) -> Priors:
+        chosen = {}
+        for site in SITES:
+            family = FAMILIES[site][self.family_controls[site].value]
+            values = {name: s.value for name, s in self.hyper_controls[site].items()}
+            try:
+                chosen[site] = family.build(**values)
+            except ValueError as err:
+                raise ValueError(f"prior on {site}: {err}") from None
+        return Priors(**chosen)
+
+    def _update(self) -> None:
+        if self._syncing:
+            return
+        with self._message.guard():
+            priors = self._priors_from_controls()
+            x_low, x_high = _ui.checked_range("x range", self.x_range)
+            y_low, y_high = _ui.checked_range("plausible y", self.plausible)
+            grid = np.linspace(x_low, x_high, GRID_POINTS)
+            draws = inference.prior_predictive(grid, priors, self.num_draws, self.seed)
+            densities = inference.prior_densities(priors, self._density_grids)
+            bands = inference.predictive_bands(draws["y"])
+            outside = float(np.mean((draws["y"] < y_low) | (draws["y"] > y_high)))
+            shown = slice(0, min(SHOWN_LINES, self.num_draws))
+            line_ys = draws["a"][shown, None] * grid + draws["b"][shown, None]
+
+            for site, mark in self._density_marks.items():
+                _ui.set_data(mark, x=self._density_grids[site], y=densities[site])
+            width = y_high - y_low
+            with self._scales["y"].hold_sync():
+                self._scales["y"].min, self._scales["y"].max = y_low - width / 2, y_high + width / 2
+            with self._scales["x"].hold_sync():
+                self._scales["x"].min, self._scales["x"].max = x_low, x_high
+            _ui.set_data(self._plausible_band, x=grid, y=[np.full_like(grid, y_low), np.full_like(grid, y_high)])
+            _ui.set_data(self._band95, x=grid, y=[bands["lower95"], bands["upper95"]])
+            _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
+            _ui.set_data(self._median, x=grid, y=bands["median"])
+            _ui.set_data(self._lines, x=grid, y=line_ys)
+            self._readout.value = (
+                f"<b>{outside:.1%}</b> of prior predictive y over x in [{x_low:g}, {x_high:g}] "
+                f"falls outside the plausible range [{y_low:g}, {y_high:g}]."
+            )
+            self.outside_share = outside
+            self._syncing = True
+            try:
+                self.priors = priors
+            finally:
+                self._syncing = False
+            self.code = repr(priors)
+            self._code_line.code = self.code
+        self.message = self._message.text

@@ -1,0 +1,133 @@
+"""SimulationPanel: simulate a data set from the model with parameters you choose."""
+
+from __future__ import annotations
+
+import ipywidgets as ipw
+import numpy as np
+import traitlets as tr
+
+from widgets import _ui, inference
+
+MAX_N = 1000  # simulate this many once; n shows the first n (no recompiling)
+
+
+def simulated_data(a, b, sigma, n, x_range=(-2.0, 2.0), seed=0):
+    """The data SimulationPanel shows: x uniform over `x_range`, y from the model.
+
+    The first `n` of `MAX_N` points, so that a larger n adds points and keeps
+    the others.
+
+    Returns
+    -------
+    x, y : numpy.ndarray, shape (n,)
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_N:
+        raise ValueError(f"n must be an integer from 1 to {MAX_N}; got {n!r}")
+    low, high = _ui.checked_range("x range", x_range)
+    x = np.random.default_rng(seed).uniform(low, high, MAX_N).astype(np.float32)
+    y = inference.simulate(x, a, b, sigma, seed=seed)
+    return x[:n], y[:n]
+
+
+class SimulationPanel(ipw.VBox):
+    """Choose the true parameters and see a data set drawn from the model.
+
+    The data come from :func:`widgets.inference.simulate`, the same model that
+    is later fitted, so a fit can be checked against the truth.
+
+    Parameters
+    ----------
+    **kwargs
+        Initial values of the traits below.
+
+    Attributes
+    ----------
+    a, b, sigma : float
+        The true slope, intercept and noise scale.
+    n : int
+        Number of data points.
+    x_range : tuple of float
+        Range of x, drawn uniformly.
+    seed : int
+        Seed of the simulation.
+    x, y : numpy.ndarray
+        The simulated data (the last valid ones).
+    code : str
+        The panel as one line of code.
+    message : str
+        The message shown; empty when all is well.
+    """
+
+    a = tr.Float(1.5, help="True slope.")
+    b = tr.Float(-0.5, help="True intercept.")
+    sigma = tr.Float(0.3, help="True noise scale.")
+    n = tr.Int(80, help="Number of data points.")
+    x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=(-2.0, 2.0), help="Range of x.")
+    seed = tr.Int(0, help="Seed of the simulation.")
+    x = tr.Any(help="Simulated x (last valid).")
+    y = tr.Any(help="Simulated y (last valid).")
+    code = tr.Unicode(help="The panel as one line of code.")
+    message = tr.Unicode(help="The message shown; empty when all is well.")
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        self.a_slider = _ui.slider("true a", 1.5, -5.0, 5.0, 0.05, description="True slope a")
+        self.b_slider = _ui.slider("true b", -0.5, -5.0, 5.0, 0.05, description="True intercept b")
+        self.sigma_slider = _ui.slider("true sigma", 0.3, 0.0, 3.0, 0.01, description="True noise sigma")
+        self.n_slider = _ui.slider("n", 80, 0, MAX_N, 1, integer=True, description="Number of points")
+        self.seed_box = ipw.IntText(description="seed", style={"description_width": _ui.LABEL_WIDTH},
+                                    layout=ipw.Layout(width="16em"), tooltip="Seed of the simulation")
+        x_row, self.x_low, self.x_high = _ui.range_boxes("x range", self.x_range)
+        for name, control in (("a", self.a_slider), ("b", self.b_slider), ("sigma", self.sigma_slider),
+                              ("n", self.n_slider), ("seed", self.seed_box)):
+            ipw.link((self, name), (control, "value"))
+        self.x_low.observe(lambda c: setattr(self, "x_range", (c["new"], self.x_range[1])), names="value")
+        self.x_high.observe(lambda c: setattr(self, "x_range", (self.x_range[0], c["new"])), names="value")
+
+        self._figure, self._scales = _ui.figure("Simulated data and the true line", "x", "y")
+        self._truth = _ui.lines(self._scales, _ui.COLORS["truth"], label="true line a*x + b")
+        self._points = _ui.scatter(self._scales, _ui.COLORS["data"], label="simulated data")
+        self._figure.marks = [self._truth, self._points]
+        self._figure.legend_location = "top-left"
+        self._message = _ui.MessageArea()
+        self._code_line = _ui.CodeLine()
+        self.children = [
+            _ui.heading("Simulate data from the model"),
+            ipw.HBox([ipw.VBox([self.a_slider, self.b_slider, self.sigma_slider]),
+                      ipw.VBox([self.n_slider, x_row, self.seed_box])],
+                     layout=ipw.Layout(flex_flow="row wrap")),
+            self._figure,
+            self._message,
+            self._code_line,
+        ]
+        self.observe(self._on_x_range, names="x_range")
+        self.observe(lambda _: self._update(), names=["a", "b", "sigma", "n", "seed"])
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+        self._update()
+
+    def _on_x_range(self, change) -> None:
+        self.x_low.value, self.x_high.value = change["new"]
+        self._update()
+
+    def _update(self) -> None:
+        with self._message.guard():
+            x, y = simulated_data(self.a, self.b, self.sigma, self.n, self.x_range, self.seed)
+            low, high = self.x_range
+            line_x = np.array([low, high])
+            line_y = self.a * line_x + self.b
+            extent = np.concatenate([y, line_y])
+            with self._scales["x"].hold_sync():
+                self._scales["x"].min, self._scales["x"].max = float(low), float(high)
+            with self._scales["y"].hold_sync():  # whole steps of 5: the axis rarely moves
+                self._scales["y"].min = float(5 * np.floor(extent.min() / 5))
+                self._scales["y"].max = float(5 * np.ceil(extent.max() / 5))
+            _ui.set_data(self._truth, x=line_x, y=line_y)
+            _ui.set_data(self._points, x=x, y=y)
+            self.x, self.y = x, y
+            self.code = (
+                f"SimulationPanel(a={self.a:g}, b={self.b:g}, sigma={self.sigma:g}, n={self.n}, "
+                f"x_range=({low:g}, {high:g}), seed={self.seed})"
+            )
+            self._code_line.code = self.code
+        self.message = self._message.text
