@@ -62,3 +62,8 @@ def data80():
 @pytest.fixture(scope="session")
 def data5():
     return make_data(5, seed=1)
+
+
+def marks_by_label(figure):
+    """The marks of a bqplot figure, by their legend label."""
+    return {mark.labels[0]: mark for mark in figure.marks if mark.labels}

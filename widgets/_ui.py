@@ -60,7 +60,7 @@ def figure(
     }
     axes = [
         bq.Axis(scale=scales["x"], label=x_label, grid_lines="none"),
-        bq.Axis(scale=scales["y"], label=y_label, orientation="vertical", grid_lines="none"),
+        bq.Axis(scale=scales["y"], label=y_label, side="left", grid_lines="none"),
     ]
     fig = bq.Figure(
         title=title,
@@ -78,8 +78,8 @@ def _bounds(span: tuple[float, float] | None) -> dict[str, float]:
 
 
 def lines(scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label: str = "",
-          dashed: bool = False) -> bq.Lines:
-    """An empty line mark (one or several lines) on `scales`."""
+          dashed: bool = False, legend: bool = True) -> bq.Lines:
+    """An empty line mark (one or several lines) on `scales`, labelled for the legend."""
     return bq.Lines(
         x=np.zeros(0),
         y=np.zeros(0),
@@ -88,14 +88,14 @@ def lines(scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label
         opacities=[opacity],
         stroke_width=width,
         labels=[label] if label else [],
-        display_legend=bool(label),
+        display_legend=bool(label) and legend,
         line_style="dashed" if dashed else "solid",
     )
 
 
-def band(scales, color: str, *, opacity: float, label: str = "") -> bq.Lines:
+def band(scales, color: str, *, opacity: float, label: str = "", legend: bool = True) -> bq.Lines:
     """An empty band: a pair of lines with the area between them filled."""
-    mark = lines(scales, color, opacity=0.0, width=0.0, label=label)
+    mark = lines(scales, color, opacity=0.0, width=0.0, label=label, legend=legend)
     mark.fill = "between"
     mark.fill_colors = [color]
     mark.fill_opacities = [opacity]
@@ -110,7 +110,7 @@ def scatter(scales, color: str, *, size: int = 20, opacity: float = 0.9, label: 
         scales=scales,
         colors=[color],
         default_size=size,
-        default_opacities=[opacity],
+        opacities=[opacity],
         labels=[label] if label else [],
         display_legend=bool(label),
     )
@@ -311,3 +311,34 @@ def checked_range(name: str, span) -> tuple[float, float]:
     if not low < high:
         raise ValueError(f"{name}: the low end ({low:g}) must be below the high end ({high:g})")
     return low, high
+
+
+def _same(old, new) -> bool:
+    try:
+        return bool(old == new) or (np.isnan(old) and np.isnan(new))
+    except (TypeError, ValueError):
+        return False
+
+
+def tie(owner, trait: str, control: ipw.Widget, attribute: str = "value") -> None:
+    """Keep ``owner.trait`` and ``control.attribute`` equal, both ways.
+
+    Unlike ``ipywidgets.link``, a value the control cannot hold (NaN in a
+    slider, a number past its range) stays on the owner, where the panel
+    reports it, instead of breaking the link with a TraitError.
+    """
+
+    def to_owner(change):
+        if not _same(getattr(owner, trait), change["new"]):
+            setattr(owner, trait, change["new"])
+
+    def to_control(change):
+        if not _same(getattr(control, attribute), change["new"]):
+            try:
+                setattr(control, attribute, change["new"])
+            except Exception:  # noqa: BLE001 - the control keeps its last value
+                pass
+
+    control.observe(to_owner, names=attribute)
+    owner.observe(to_control, names=trait)
+    to_control({"new": getattr(owner, trait)})

@@ -68,6 +68,8 @@ class FitPanel(ipw.VBox):
         True when the data, priors or settings changed since `fit` ran.
     running : bool
         True while a fit runs.
+    verdict : str
+        What the diagnostics of the last fit say, in words.
     code : str
         The panel as one line of code.
     message : str
@@ -85,6 +87,7 @@ class FitPanel(ipw.VBox):
     fit = tr.Instance(Fit, allow_none=True, help="The last completed fit.")
     stale = tr.Bool(False, help="Whether the inputs changed since the last fit.")
     running = tr.Bool(False, help="Whether a fit is running.")
+    verdict = tr.Unicode(help="The diagnostics of the last fit, in words.")
     code = tr.Unicode(help="The panel as one line of code.")
     message = tr.Unicode(help="The message shown; empty when all is well.")
 
@@ -104,18 +107,21 @@ class FitPanel(ipw.VBox):
         for name, box in settings.items():
             box.layout, box.style = ipw.Layout(width="11em"), {"description_width": "5em"}
             box.tooltip = f"{name} of the NUTS run"
-            ipw.link((self, name), (box, "value"))
+            _ui.tie(self, name, box)
         self.settings = settings
-        self._stale_badge = _ui.MessageArea()
-        self._table = ipw.HTML()
-        self._verdict = _ui.MessageArea()
+        self.stale_notice = _ui.MessageArea()
+        self.summary_table = ipw.HTML()
+        self.verdict_area = _ui.MessageArea()
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
         self._density_marks, self._truth_marks, figures = {}, {}, []
+        self.density_figures = {}
         for name in PARAMETERS:
             fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px")
             scales["y"].min = 0.0
-            self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"])
+            self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"],
+                                                  label="posterior density", legend=False)
+            self.density_figures[name] = fig
             self._truth_marks[name] = _ui.lines(scales, _ui.COLORS["truth"], dashed=True, label="true value")
             fig.marks = [self._density_marks[name], self._truth_marks[name]]
             figures.append(ipw.Box([fig], layout=ipw.Layout(width="33%", min_width="240px")))
@@ -123,10 +129,10 @@ class FitPanel(ipw.VBox):
             _ui.heading("Fit with NUTS"),
             ipw.HBox(list(settings.values()), layout=ipw.Layout(flex_flow="row wrap")),
             ipw.HBox([self.fit_button, self.progress, self._status]),
-            self._stale_badge,
-            self._table,
+            self.stale_notice,
+            self.summary_table,
             ipw.HBox(figures, layout=ipw.Layout(flex_flow="row wrap")),
-            self._verdict,
+            self.verdict_area,
             self._message,
             self._code_line,
         ]
@@ -175,7 +181,7 @@ class FitPanel(ipw.VBox):
                 self._show(result)
                 self.fit = result
                 self.stale = False
-                self._stale_badge.clear()
+                self.stale_notice.clear()
         finally:
             self.message = self._message.text
             self.running = False
@@ -190,7 +196,7 @@ class FitPanel(ipw.VBox):
     # -- showing -------------------------------------------------------------
 
     def _show(self, result: Fit) -> None:
-        self._table.value = summary_table_html(result)
+        self.summary_table.value = summary_table_html(result)
         for name in PARAMETERS:
             if name in result.samples:
                 density, edges = np.histogram(result.samples[name].ravel(), bins=60, density=True)
@@ -200,7 +206,8 @@ class FitPanel(ipw.VBox):
         }
         self._draw_truth()
         diagnostics = result.diagnostics
-        self._verdict.show(diagnostics.verdict, "ok" if diagnostics.ok else "warning")
+        self.verdict_area.show(diagnostics.verdict, "ok" if diagnostics.ok else "warning")
+        self.verdict = diagnostics.verdict
 
     def _draw_truth(self) -> None:
         for name in PARAMETERS:
@@ -213,7 +220,7 @@ class FitPanel(ipw.VBox):
     def _on_inputs(self, change) -> None:
         if self.fit is not None and not self.stale:
             self.stale = True
-            self._stale_badge.show(
+            self.stale_notice.show(
                 f"The fit below is stale: {change['name']} changed since it ran. Press Fit again.",
                 "warning",
             )

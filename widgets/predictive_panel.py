@@ -84,20 +84,21 @@ class PredictiveCheckPanel(ipw.VBox):
                                        description="Number of replicated data sets")
         for trait, control in (("kind", self.kind_buttons), ("statistic", self.statistic_choice),
                                ("quantile", self.quantile_slider), ("num_draws", self.draws_slider)):
-            ipw.link((self, trait), (control, "value"))
+            _ui.tie(self, trait, control)
 
-        self._bands_figure, scales = _ui.figure("Replicated data: bands and median", "x", "y")
+        self.bands_figure, scales = _ui.figure("Replicated data: bands and median", "x", "y")
         self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y_rep")
         self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y_rep")
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y_rep")
         self._data = _ui.scatter(scales, _ui.COLORS["data"], label="observed data")
-        self._bands_figure.marks = [self._band95, self._band50, self._median, self._data]
-        self._bands_figure.legend_location = "top-left"
-        self._stat_figure, stat_scales = _ui.figure("Test statistic", "T", "count", height="220px")
+        self.bands_figure.marks = [self._band95, self._band50, self._median, self._data]
+        self.bands_figure.legend_location = "top-left"
+        self.statistic_figure, stat_scales = _ui.figure("Test statistic", "T", "count", height="220px")
         stat_scales["y"].min = 0.0
-        self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5)
+        self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5,
+                                    label="T(replicated y)")
         self._observed = _ui.lines(stat_scales, _ui.COLORS["stat"], width=3.0, label="T(observed y)")
-        self._stat_figure.marks = [self._histogram, self._observed]
+        self.statistic_figure.marks = [self._histogram, self._observed]
         self._readout = ipw.HTML()
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
@@ -106,8 +107,8 @@ class PredictiveCheckPanel(ipw.VBox):
             ipw.HBox([ipw.VBox([self.kind_buttons, self.statistic_choice]),
                       ipw.VBox([self.quantile_slider, self.draws_slider])],
                      layout=ipw.Layout(flex_flow="row wrap")),
-            self._bands_figure,
-            self._stat_figure,
+            self.bands_figure,
+            self.statistic_figure,
             self._readout,
             self._message,
             self._code_line,
@@ -173,7 +174,7 @@ class PredictiveCheckPanel(ipw.VBox):
             _ui.set_data(self._histogram, x=np.repeat(edges, 2)[1:-1], y=np.repeat(counts, 2))
             _ui.vertical_lines(self._observed, [observed], (0.0, float(max(counts.max(), 1))))
             name = f"{self.quantile:g}-quantile" if self.statistic == "quantile" else self.statistic
-            self._stat_figure.title = f"Test statistic T = {name} of y ({count} replicated data sets)"
+            self.statistic_figure.title = f"Test statistic T = {name} of y ({count} replicated data sets)"
             self._readout.value = (
                 f"{self.kind.capitalize()} predictive p-value P(T(y_rep) >= T(y)) = <b>{p_value:.3f}</b>"
                 f" (observed T = {observed:.3g}). Near 0 or 1: the model rarely reproduces "

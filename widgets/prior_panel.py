@@ -73,23 +73,25 @@ class PriorPanel(ipw.VBox):
         self.family_controls: dict[str, ipw.Dropdown] = {}
         self.hyper_controls: dict[str, dict[str, ipw.FloatSlider]] = {}
         self._slider_boxes: dict[str, ipw.VBox] = {}
+        self.density_figures = {}
         self._density_marks = {}
         self._density_grids = {
             site: np.linspace(*DENSITY_RANGES[site], 201) for site in SITES
         }
         columns = [self._site_column(site) for site in SITES]
 
-        self._figure, scales = _ui.figure("Prior predictive: lines and bands of y", "x", "y")
+        self.figure, scales = _ui.figure("Prior predictive: lines and bands of y", "x", "y")
         self._scales = scales
         self._plausible_band = _ui.band(scales, _ui.COLORS["truth"], opacity=0.12, label="plausible y")
         self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y")
         self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y")
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y")
-        self._lines = _ui.lines(scales, _ui.COLORS["draws"], opacity=0.35, width=1.0)
-        self._figure.marks = [
+        self._lines = _ui.lines(scales, _ui.COLORS["draws"], opacity=0.35, width=1.0,
+                                label="regression lines", legend=False)
+        self.figure.marks = [
             self._plausible_band, self._band95, self._band50, self._lines, self._median
         ]
-        self._figure.legend_location = "top-left"
+        self.figure.legend_location = "top-left"
 
         x_row, self.x_low, self.x_high = _ui.range_boxes(
             "x range", self.x_range, description="x range of the predictive plot"
@@ -110,7 +112,7 @@ class PriorPanel(ipw.VBox):
         self.children = [
             _ui.heading("Priors"),
             ipw.HBox(columns, layout=ipw.Layout(flex_flow="row wrap")),
-            self._figure,
+            self.figure,
             x_row,
             y_row,
             self._readout,
@@ -149,9 +151,10 @@ class PriorPanel(ipw.VBox):
             x_range=DENSITY_RANGES[site], height="180px",
         )
         scales["y"].min = 0.0
-        mark = _ui.lines(scales, _ui.COLORS["density"])
+        mark = _ui.lines(scales, _ui.COLORS["density"], label="prior density", legend=False)
         fig.marks = [mark]
         self._density_marks[site] = mark
+        self.density_figures[site] = fig
         return ipw.VBox([family, self._slider_boxes[site], fig], layout=ipw.Layout(width="33%", min_width="270px"))
 
     def _make_sliders(self, site: str, family_name: str, values: dict[str, float]) -> None:
@@ -187,12 +190,15 @@ class PriorPanel(ipw.VBox):
         self._update()
 
     def _on_priors(self, change) -> None:
-        if self._syncing:
-            return
+        if not self._syncing:
+            self._show_priors(change["new"])
+
+    def _show_priors(self, priors: Priors) -> None:
+        """Set every control to `priors`, then redraw once."""
         self._syncing = True
         try:
             for site in SITES:
-                family, values = family_of(site, getattr(change["new"], site))
+                family, values = family_of(site, getattr(priors, site))
                 self.family_controls[site].value = family.name
                 self._make_sliders(site, family.name, values)
         finally:
@@ -210,8 +216,9 @@ class PriorPanel(ipw.VBox):
     def reset(self) -> None:
         """Go back to the tutorial's priors and ranges."""
         self.x_range, self.plausible = (-2.0, 2.0), (-10.0, 10.0)
-        self.priors = Priors()
-        self._update()
+        # Set the controls even when `priors` already equals Priors(): a bad
+        # slider value never reaches `priors`, so assigning it would not fire.
+        self._show_priors(Priors())
 
     # -- computing and drawing ---------------------------------------------
 

@@ -80,15 +80,15 @@ class SimulationPanel(ipw.VBox):
         x_row, self.x_low, self.x_high = _ui.range_boxes("x range", self.x_range)
         for name, control in (("a", self.a_slider), ("b", self.b_slider), ("sigma", self.sigma_slider),
                               ("n", self.n_slider), ("seed", self.seed_box)):
-            ipw.link((self, name), (control, "value"))
+            _ui.tie(self, name, control)
         self.x_low.observe(lambda c: setattr(self, "x_range", (c["new"], self.x_range[1])), names="value")
         self.x_high.observe(lambda c: setattr(self, "x_range", (self.x_range[0], c["new"])), names="value")
 
-        self._figure, self._scales = _ui.figure("Simulated data and the true line", "x", "y")
+        self.figure, self._scales = _ui.figure("Simulated data and the true line", "x", "y")
         self._truth = _ui.lines(self._scales, _ui.COLORS["truth"], label="true line a*x + b")
         self._points = _ui.scatter(self._scales, _ui.COLORS["data"], label="simulated data")
-        self._figure.marks = [self._truth, self._points]
-        self._figure.legend_location = "top-left"
+        self.figure.marks = [self._truth, self._points]
+        self.figure.legend_location = "top-left"
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
         self.children = [
@@ -96,7 +96,7 @@ class SimulationPanel(ipw.VBox):
             ipw.HBox([ipw.VBox([self.a_slider, self.b_slider, self.sigma_slider]),
                       ipw.VBox([self.n_slider, x_row, self.seed_box])],
                      layout=ipw.Layout(flex_flow="row wrap")),
-            self._figure,
+            self.figure,
             self._message,
             self._code_line,
         ]

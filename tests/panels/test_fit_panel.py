@@ -1,0 +1,97 @@
+"""FitPanel: the Fit button, progress, summary, true values, warnings and staleness."""
+
+import numpy as np
+import numpyro.distributions as dist
+import pytest
+
+from tests.conftest import make_data, marks_by_label
+from widgets import FitPanel, Priors, SimulationPanel
+
+
+@pytest.fixture(scope="module")
+def fitted_panel():
+    sim = SimulationPanel(n=80, seed=3)
+    panel = FitPanel(sim.x, sim.y, true_values={"a": sim.a, "b": sim.b, "sigma": sim.sigma})
+    panel.fit_button.click()
+    panel.wait(timeout=300)
+    return panel
+
+
+def test_fit_button_runs_in_the_background_and_finishes(fitted_panel):
+    """Does pressing Fit run a fit to the end, with the progress bar full and no error?"""
+    assert fitted_panel.fit is not None
+    assert fitted_panel.message == ""
+    assert fitted_panel.progress.value == 1.0
+    assert not fitted_panel.running and not fitted_panel.fit_button.disabled
+
+
+def test_true_values_inside_the_94_percent_hdi(fitted_panel):
+    """Does a fit on simulated data put the true a, b and sigma inside the 94% HDI shown?"""
+    table = fitted_panel.fit.summary()
+    for name, true in fitted_panel.true_values.items():
+        assert table.loc[name, "hdi_3%"] < true < table.loc[name, "hdi_97%"], (name, true)
+    for name in ("a", "b", "sigma", "ess_bulk", "r_hat", "hdi_3%"):
+        assert name in fitted_panel.summary_table.value
+
+
+def test_densities_and_reference_lines_are_plotted(fitted_panel):
+    """Is each posterior density drawn around its posterior mean, with the true value as a vertical line?"""
+    for name, true in fitted_panel.true_values.items():
+        marks = marks_by_label(fitted_panel.density_figures[name])
+        density = marks["posterior density"]
+        mean = fitted_panel.fit.samples[name].mean()
+        assert density.x[np.argmax(density.y)] == pytest.approx(mean, abs=4 * float(fitted_panel.fit.samples[name].std()))
+        np.testing.assert_allclose(marks["true value"].x.ravel(), [true, true])
+
+
+def test_healthy_fit_says_so(fitted_panel):
+    """Does a long healthy run get the reassuring verdict?"""
+    assert "No warning signs" in fitted_panel.verdict
+
+
+def test_short_run_warns_in_plain_language():
+    """Does a 20 + 30 iteration run warn about R-hat or ESS and say what to try?"""
+    x, y = make_data(40, seed=2)
+    panel = FitPanel(x, y, num_warmup=20, num_samples=30, num_chains=2)
+    panel.run()
+    assert "ESS" in panel.verdict and "num_samples" in panel.verdict
+
+
+def test_changing_priors_or_data_marks_the_fit_stale(fitted_panel):
+    """Do new priors mark the fit stale visibly, and does a new fit clear it?"""
+    x, y = make_data(30, seed=5)
+    panel = FitPanel(x, y, num_warmup=100, num_samples=100)
+    panel.run()
+    assert not panel.stale
+    panel.priors = Priors(a=dist.Normal(0.0, 1.0))
+    assert panel.stale and "stale" in panel.stale_notice.text
+    panel.run()
+    assert not panel.stale and panel.stale_notice.text == ""
+    panel.y = y + 1.0
+    assert panel.stale
+
+
+def test_fit_without_data_says_what_is_missing():
+    """Does pressing Fit with no data show a message instead of failing?"""
+    panel = FitPanel()
+    panel.run()
+    assert "no data yet" in panel.message
+    assert panel.fit is None
+
+
+def test_bad_data_shows_the_inference_message():
+    """Do data with NaN show inference's own message in the panel?"""
+    x, y = make_data(10)
+    y[3] = np.nan
+    panel = FitPanel(x, y)
+    panel.run()
+    assert "y must be finite; got nan at index 3" in panel.message
+
+
+def test_code_line_rebuilds_the_settings():
+    """Does the code line rebuild a panel with the same priors and settings?"""
+    x, y = make_data(10)
+    panel = FitPanel(x, y, priors=Priors(b=dist.Normal(1.0, 0.5)), num_samples=300, seed=7)
+    rebuilt = eval(panel.code, {"FitPanel": FitPanel, "Priors": Priors, "dist": dist, "x": x, "y": y})
+    assert rebuilt.code == panel.code
+    assert (rebuilt.priors, rebuilt.num_samples, rebuilt.seed) == (panel.priors, 300, 7)

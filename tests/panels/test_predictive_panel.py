@@ -1,0 +1,79 @@
+"""PredictiveCheckPanel: bands, data, test statistics and p-values."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_data, marks_by_label
+from widgets import PredictiveCheckPanel, fit
+from widgets.inference import predictive_pvalue
+
+
+@pytest.fixture(scope="module")
+def data_and_fit():
+    x, y = make_data(80, seed=0)
+    return x, y, fit(x, y, seed=1)
+
+
+def test_posterior_check_plots_bands_and_data(data_and_fit):
+    """Are the observed data drawn over the 95% band, and does the band cover most of them?"""
+    x, y, result = data_and_fit
+    panel = PredictiveCheckPanel(x, y, fit=result)
+    marks = marks_by_label(panel.bands_figure)
+    np.testing.assert_array_equal(marks["observed data"].y, y.astype(np.float32))
+    lower, upper = marks["95% of y_rep"].y
+    grid = marks["95% of y_rep"].x
+    inside = (y > np.interp(x, grid, lower)) & (y < np.interp(x, grid, upper))
+    assert inside.mean() > 0.85
+
+
+def test_p_value_is_the_share_of_replicated_statistics_above_the_observed(data_and_fit):
+    """Does the shown p-value equal P(T(y_rep) >= T(y)) computed from the plotted histogram's draws?"""
+    x, y, result = data_and_fit
+    panel = PredictiveCheckPanel(x, y, fit=result, statistic="max", num_draws=1000)
+    histogram = marks_by_label(panel.statistic_figure)["T(replicated y)"]
+    assert histogram.y.sum() / 2 == 1000  # each count is drawn as a step of two points
+    observed = marks_by_label(panel.statistic_figure)["T(observed y)"].x.ravel()[0]
+    assert observed == pytest.approx(y.max(), rel=1e-6)
+    assert 0.0 <= panel.p_value <= 1.0
+    assert f"{panel.p_value:.3f}" in panel._readout.value
+
+
+def test_a_misfit_gives_an_extreme_p_value(data_and_fit):
+    """Is the sd of data from a much noisier process flagged (p near 0) by the posterior of the quiet fit?"""
+    x, y, result = data_and_fit
+    noisy = y + np.random.default_rng(0).normal(0, 3.0, y.shape)
+    panel = PredictiveCheckPanel(x, noisy, fit=result, statistic="sd", num_draws=2000)
+    assert panel.p_value < 0.01
+
+
+def test_prior_check_needs_no_fit():
+    """Does the prior check work before any fit, and the posterior one say a fit is missing?"""
+    x, y = make_data(20)
+    panel = PredictiveCheckPanel(x, y)
+    assert "no fit yet" in panel.message
+    panel.kind = "prior"
+    assert panel.message == ""
+    assert 0.0 <= panel.p_value <= 1.0
+
+
+def test_statistic_and_draws_controls(data_and_fit, compile_counter):
+    """Do the statistic, quantile and draws controls change the check without compiling?"""
+    x, y, result = data_and_fit
+    panel = PredictiveCheckPanel(x, y, fit=result)
+    counter = compile_counter()
+    values = set()
+    for statistic in ("mean", "sd", "min", "max", "quantile"):
+        panel.statistic_choice.value = statistic
+        values.add(round(panel.p_value, 4))
+    panel.quantile_slider.value = 0.1
+    panel.draws_slider.value = 200
+    assert marks_by_label(panel.statistic_figure)["T(replicated y)"].y.sum() / 2 == 200
+    assert len(values) > 1
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_predictive_pvalue_counts_ties_half():
+    """Is the p-value of a statistic equal to every replicate 0.5, and of one above all 0?"""
+    assert predictive_pvalue([1.0, 1.0, 1.0], 1.0) == 0.5
+    assert predictive_pvalue([1.0, 2.0, 3.0], 4.0) == 0.0
+    assert predictive_pvalue([1.0, 2.0, 3.0, 4.0], 2.5) == 0.5
