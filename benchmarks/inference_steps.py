@@ -10,6 +10,8 @@ from benchmarks.timing import Row, in_fresh_process, median_seconds
 from widgets import inference
 
 X_GRID = np.linspace(-2.0, 2.0, 50)
+# "auto" (the default) splits the chains over the 4 host devices the tutorial sets up.
+METHODS = ("auto", "vectorized", "sequential")
 
 
 def tutorial_data(seed: int = 0, n: int = 80):
@@ -70,7 +72,7 @@ def first_fit(quick: bool) -> list[Row]:
     """First fit in a fresh process: compiling included, importing not."""
     repeat = 1 if quick else 3
     ours = {}
-    for method in ("vectorized", "sequential"):
+    for method in METHODS:
         code = _FIRST_FIT.format(
             setup="from widgets import inference",
             call=f"inference.fit(x, y, chain_method={method!r}, progress=lambda f: None)",
@@ -79,8 +81,8 @@ def first_fit(quick: bool) -> list[Row]:
     code = _FIRST_FIT.format(setup="from benchmarks import tutorial_way", call="tutorial_way.fit(x, y, 1)")
     theirs = np.median([r["seconds"] for r in in_fresh_process(code, repeat)])
     return [
-        Row(f"first fit in a fresh process, {m} chains", ours[m], tutorial=theirs)
-        for m in ("vectorized", "sequential")
+        Row(f"first fit in a fresh process, chain_method={m!r}", ours[m], tutorial=theirs)
+        for m in METHODS
     ]
 
 
@@ -90,7 +92,7 @@ def refit(quick: bool) -> list[Row]:
     reports = []
     rows = []
     theirs = median_seconds(lambda i: tutorial_way.fit(*data[i % 20], i), 3 if quick else 5)
-    for method in ("vectorized", "sequential"):
+    for method in METHODS:
         inference.fit(*data[0], chain_method=method, progress=reports.append)
         with_progress = median_seconds(
             lambda i: inference.fit(
@@ -98,15 +100,12 @@ def refit(quick: bool) -> list[Row]:
             ),
             7 if quick else 21,
         )
-        row = Row(
-            f"re-fit with progress, {method} chains",
-            with_progress,
-            tutorial=theirs,
-            target="<= 100 ms and >= 20x",
-        )
-        row.met = row.ours <= 0.1 and row.tutorial / row.ours >= 20
+        row = Row(f"re-fit with progress, chain_method={method!r}", with_progress, tutorial=theirs)
+        if method == "auto":  # the default: the one the targets are for
+            row.target = "<= 100 ms and >= 20x"
+            row.met = row.ours <= 0.1 and row.tutorial / row.ours >= 20
         rows.append(row)
-        if method == "vectorized":
+        if method == "auto":
             without = median_seconds(
                 lambda i: inference.fit(*data[i % 20], seed=i, chain_method=method),
                 7 if quick else 21,
@@ -147,13 +146,15 @@ def posterior_predictive_step(quick: bool) -> list[Row]:
 
 
 _PEAK_MEMORY = """
-import json, resource
+import json
 import numpyro
 numpyro.set_host_device_count(4)
 from benchmarks.inference_steps import tutorial_data, X_GRID
 x, y = tutorial_data()
 {code}
-print(json.dumps({{"mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts at its parent's size.
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({{"mb": peak_kb / 1024}}))
 """
 
 

@@ -205,39 +205,52 @@ def _to_float32(d: dist.Distribution) -> dist.Distribution:
     return jax.tree.map(lambda leaf: np.asarray(leaf, np.float32), d)
 
 
-def _checks(d: dist.Distribution, positive: bool) -> dict[str, Callable[[], jax.Array]]:
-    """Each validity check of a prior, by name, as a function giving a boolean."""
-    checks = {}
-    for param, constraint in d.arg_constraints.items():
-        value = getattr(d, param, None)
-        if value is not None and not constraints.is_dependent(constraint):
-            checks[param] = functools.partial(
-                lambda v, c: jnp.all(jnp.isfinite(v) & c(v)), value, constraint
-            )
-    if positive:
-        negatives = jnp.asarray([-1.0, -1e-3], DTYPE)
-        checks["_positive_support"] = lambda: ~jnp.any(d.support(negatives))
-
-    def density():
-        # Catches what no single-parameter constraint can, such as Uniform(low > high).
-        draws = d.sample(jax.random.PRNGKey(0), (16,))
-        return jnp.all(jnp.isfinite(d.log_prob(draws)))
-
-    checks["_density"] = density
-    return checks
+def _needs_density_check(d: dist.Distribution) -> bool:
+    """Whether a prior's parameters constrain each other (Uniform's low < high)."""
+    return any(constraints.is_dependent(c) for c in d.arg_constraints.values())
 
 
 @jax.jit
-def _run_checks(priors: tuple[dist.Distribution, ...]) -> jax.Array:
-    # One compiled call (per family) and one transfer for all three priors: a
-    # slider move rebuilds Priors, so this is on the redraw path.
-    return jnp.stack(
-        [
-            check()
-            for site, d in zip(_SITES, priors)
-            for check in _checks(d, positive=site == "sigma").values()
-        ]
-    )
+def _finite_density(d: dist.Distribution) -> jax.Array:
+    # Catches what no single-parameter constraint can, such as Uniform(low > high).
+    draws = d.sample(jax.random.PRNGKey(0), (16,))
+    return jnp.all(jnp.isfinite(d.log_prob(draws)))
+
+
+def _prior_problem(site: str, d: dist.Distribution) -> str | None:
+    """Say what is wrong with prior `d` (float32 parameters), or return None.
+
+    NumPyro's constraints are plain comparisons, so on NumPy parameters they
+    run without JAX: checking priors costs microseconds, which matters because
+    a slider move builds new Priors. Only parameters that constrain each other
+    need one compiled draw-and-evaluate check.
+    """
+    for param, constraint in d.arg_constraints.items():
+        value = getattr(d, param, None)
+        if value is None or constraints.is_dependent(constraint):
+            continue
+        value = np.asarray(value)
+        if not (np.all(np.isfinite(value)) and np.all(np.asarray(constraint(value)))):
+            return (
+                f"priors.{site}: the {param} of {type(d).__name__} must be "
+                f"{describe_constraint(constraint)}; got {value.item()}"
+            )
+    if site == "sigma" and np.any(np.asarray(d.support(np.asarray([-1.0, -1e-3], np.float32)))):
+        return (
+            "priors.sigma must put all its mass on positive numbers (e.g. "
+            "dist.HalfNormal, dist.Exponential, dist.LogNormal); got "
+            f"{_distribution_code(d)}, which allows negative values"
+        )
+    if _needs_density_check(d):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # NumPyro's out-of-support note
+            valid = bool(_finite_density(d))
+        if not valid:
+            return (
+                f"priors.{site}: {_distribution_code(d)} has no valid density; "
+                "check its parameters (for Uniform, low must be below high)"
+            )
+    return None
 
 
 def _check_prior_kind(site: str, d: Any) -> dist.Distribution:
@@ -258,27 +271,6 @@ def _check_prior_kind(site: str, d: Any) -> dist.Distribution:
             "which is discrete"
         )
     return _to_float32(d)
-
-
-def _check_prior_values(site: str, d: dist.Distribution, flags: dict[str, bool]) -> None:
-    """Raise a ValueError saying which check of prior `d` failed, if any did."""
-    for param, constraint in d.arg_constraints.items():
-        if not flags.get(param, True):
-            raise ValueError(
-                f"priors.{site}: the {param} of {type(d).__name__} must be "
-                f"{describe_constraint(constraint)}; got {np.asarray(getattr(d, param)).item()}"
-            )
-    if not flags.get("_positive_support", True):
-        raise ValueError(
-            "priors.sigma must put all its mass on positive numbers (e.g. "
-            "dist.HalfNormal, dist.Exponential, dist.LogNormal); got "
-            f"{_distribution_code(d)}, which allows negative values"
-        )
-    if not flags["_density"]:
-        raise ValueError(
-            f"priors.{site}: {_distribution_code(d)} has no valid density; "
-            "check its parameters (for Uniform, low must be below high)"
-        )
 
 
 @jax.tree_util.register_pytree_node_class
@@ -317,13 +309,11 @@ sigma=dist.Exponential(rate=1.0))
     sigma: dist.Distribution = dataclasses.field(default_factory=_TUTORIAL["sigma"])
 
     def __post_init__(self) -> None:
-        checked = tuple(_check_prior_kind(site, getattr(self, site)) for site in _SITES)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # NumPyro's out-of-support note
-            passed = iter(np.asarray(_run_checks(checked)))
-        for site, d in zip(_SITES, checked):
-            flags = {name: next(passed) for name in _checks(d, positive=site == "sigma")}
-            _check_prior_values(site, d, flags)
+        for site in _SITES:
+            d = _check_prior_kind(site, getattr(self, site))
+            problem = _prior_problem(site, d)
+            if problem:
+                raise ValueError(problem)
             object.__setattr__(self, site, d)
 
     def __repr__(self) -> str:
