@@ -35,6 +35,7 @@ def figure(
     y_range: tuple[float, float] | None = None,
     height: str = "260px",
     width: str = "100%",
+    y_values: bool = True,
 ) -> tuple[bq.Figure, dict[str, bq.Scale]]:
     """Make an empty figure with labelled axes over fixed or automatic ranges.
 
@@ -46,6 +47,8 @@ def figure(
         Fixed axis ranges, so the axes do not jump when the marks change.
     height, width : str
         CSS size of the figure.
+    y_values : bool
+        Whether to label the y axis' ticks (densities are read by their shape).
 
     Returns
     -------
@@ -60,7 +63,8 @@ def figure(
     }
     axes = [
         bq.Axis(scale=scales["x"], label=x_label, grid_lines="none"),
-        bq.Axis(scale=scales["y"], label=y_label, side="left", grid_lines="none"),
+        bq.Axis(scale=scales["y"], label=y_label, side="left", grid_lines="none",
+                tick_style={} if y_values else {"display": "none"}),
     ]
     fig = bq.Figure(
         title=title,
@@ -78,8 +82,12 @@ def _bounds(span: tuple[float, float] | None) -> dict[str, float]:
 
 
 def lines(scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label: str = "",
-          dashed: bool = False, legend: bool = True) -> bq.Lines:
-    """An empty line mark (one or several lines) on `scales`, labelled for the legend."""
+          dashed: bool = False) -> bq.Lines:
+    """An empty line mark (one or several lines) on `scales`.
+
+    The label names the mark (tests find marks by it); the figure's key, not
+    bqplot's legend (which leaves out filled bands), shows it to the reader.
+    """
     return bq.Lines(
         x=np.zeros(0),
         y=np.zeros(0),
@@ -88,14 +96,13 @@ def lines(scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label
         opacities=[opacity],
         stroke_width=width,
         labels=[label] if label else [],
-        display_legend=bool(label) and legend,
         line_style="dashed" if dashed else "solid",
     )
 
 
-def band(scales, color: str, *, opacity: float, label: str = "", legend: bool = True) -> bq.Lines:
+def band(scales, color: str, *, opacity: float, label: str = "") -> bq.Lines:
     """An empty band: a pair of lines with the area between them filled."""
-    mark = lines(scales, color, opacity=0.0, width=0.0, label=label, legend=legend)
+    mark = lines(scales, color, opacity=0.0, width=0.0, label=label)
     mark.fill = "between"
     mark.fill_colors = [color]
     mark.fill_opacities = [opacity]
@@ -112,8 +119,28 @@ def scatter(scales, color: str, *, size: int = 20, opacity: float = 0.9, label: 
         default_size=size,
         opacities=[opacity],
         labels=[label] if label else [],
-        display_legend=bool(label),
     )
+
+
+def key(*entries: tuple[str, str, str]) -> ipw.HTML:
+    """A one-line colour key for a figure: ``(color, kind, label)`` per entry.
+
+    `kind` is ``"line"``, ``"dashed"``, ``"band"`` or ``"dot"``. Swatches are
+    inline SVG, so the key reads the same in light and dark themes.
+    """
+    shapes = {
+        "line": '<line x1="1" y1="6" x2="17" y2="6" stroke="{c}" stroke-width="3"/>',
+        "dashed": '<line x1="1" y1="6" x2="17" y2="6" stroke="{c}" stroke-width="3" stroke-dasharray="4 3"/>',
+        "band": '<rect x="1" y="1" width="16" height="10" fill="{c}" fill-opacity="0.35"/>',
+        "dot": '<circle cx="9" cy="6" r="4" fill="{c}"/>',
+    }
+    items = "".join(
+        f'<span style="margin-right: 1.2em; white-space: nowrap">'
+        f'<svg width="18" height="12" aria-hidden="true">{shapes[kind].format(c=color)}</svg> '
+        f"{html.escape(label)}</span>"
+        for color, kind, label in entries
+    )
+    return ipw.HTML(f'<div style="color: var(--jp-ui-font-color1, inherit)">{items}</div>')
 
 
 def vertical_lines(mark: bq.Lines, positions, y_span: tuple[float, float]) -> None:

@@ -20,14 +20,19 @@ _TABLE_STYLE = (
 
 def summary_table_html(fit: Fit) -> str:
     """The ArviZ summary of `fit` as an HTML table that follows the theme's colours."""
-    table = fit.summary().round(3)
+    table = fit.summary()
+    formats = {"ess_bulk": "{:.0f}", "ess_tail": "{:.0f}"}
     header = "".join(f"<th style='padding: 2px 8px'>{c}</th>" for c in ["", *table.columns])
     rows = "".join(
         "<tr>"
         + f"<th style='padding: 2px 8px; text-align: left'>{name}</th>"
-        + "".join(f"<td style='padding: 2px 8px; text-align: right'>{v:g}</td>" for v in row)
+        + "".join(
+            f"<td style='padding: 2px 8px; text-align: right'>"
+            f"{formats.get(column, '{:.3f}').format(value)}</td>"
+            for column, value in row.items()
+        )
         + "</tr>"
-        for name, row in zip(table.index, table.to_numpy())
+        for name, row in table.iterrows()
     )
     return f"<table style='{_TABLE_STYLE}'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -117,10 +122,11 @@ class FitPanel(ipw.VBox):
         self._density_marks, self._truth_marks, figures = {}, {}, []
         self.density_figures = {}
         for name in PARAMETERS:
-            fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px")
+            fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px",
+                                     y_values=False)
             scales["y"].min = 0.0
             self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"],
-                                                  label="posterior density", legend=False)
+                                                  label="posterior density")
             self.density_figures[name] = fig
             self._truth_marks[name] = _ui.lines(scales, _ui.COLORS["truth"], dashed=True, label="true value")
             fig.marks = [self._density_marks[name], self._truth_marks[name]]
@@ -132,6 +138,8 @@ class FitPanel(ipw.VBox):
             self.stale_notice,
             self.summary_table,
             ipw.HBox(figures, layout=ipw.Layout(flex_flow="row wrap")),
+            _ui.key((_ui.COLORS["density"], "line", "posterior density (histogram of the draws)"),
+                    (_ui.COLORS["truth"], "dashed", "true value, when known")),
             self.verdict_area,
             self._message,
             self._code_line,
@@ -199,7 +207,7 @@ class FitPanel(ipw.VBox):
         self.summary_table.value = summary_table_html(result)
         for name in PARAMETERS:
             if name in result.samples:
-                density, edges = np.histogram(result.samples[name].ravel(), bins=60, density=True)
+                density, edges = np.histogram(result.samples[name].ravel(), bins=40, density=True)
                 _ui.set_data(self._density_marks[name], x=(edges[:-1] + edges[1:]) / 2, y=density)
         self._peak = {
             name: float(np.max(self._density_marks[name].y)) for name in PARAMETERS if name in result.samples

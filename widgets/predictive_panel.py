@@ -92,13 +92,17 @@ class PredictiveCheckPanel(ipw.VBox):
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y_rep")
         self._data = _ui.scatter(scales, _ui.COLORS["data"], label="observed data")
         self.bands_figure.marks = [self._band95, self._band50, self._median, self._data]
-        self.bands_figure.legend_location = "top-left"
+        bands_key = _ui.key((_ui.COLORS["data"], "dot", "observed data"),
+                            (_ui.COLORS["band"], "band", "50% and 95% of replicated y"),
+                            (_ui.COLORS["band"], "line", "median"))
         self.statistic_figure, stat_scales = _ui.figure("Test statistic", "T", "count", height="220px")
         stat_scales["y"].min = 0.0
         self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5,
                                     label="T(replicated y)")
         self._observed = _ui.lines(stat_scales, _ui.COLORS["stat"], width=3.0, label="T(observed y)")
         self.statistic_figure.marks = [self._histogram, self._observed]
+        statistic_key = _ui.key((_ui.COLORS["draws"], "line", "T of each replicated data set"),
+                                (_ui.COLORS["stat"], "line", "T of the observed data"))
         self._readout = ipw.HTML()
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
@@ -108,7 +112,9 @@ class PredictiveCheckPanel(ipw.VBox):
                       ipw.VBox([self.quantile_slider, self.draws_slider])],
                      layout=ipw.Layout(flex_flow="row wrap")),
             self.bands_figure,
+            bands_key,
             self.statistic_figure,
+            statistic_key,
             self._readout,
             self._message,
             self._code_line,

@@ -87,11 +87,16 @@ class PriorPanel(ipw.VBox):
         self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y")
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y")
         self._lines = _ui.lines(scales, _ui.COLORS["draws"], opacity=0.35, width=1.0,
-                                label="regression lines", legend=False)
+                                label="regression lines")
         self.figure.marks = [
             self._plausible_band, self._band95, self._band50, self._lines, self._median
         ]
-        self.figure.legend_location = "top-left"
+        self._key = _ui.key(
+            (_ui.COLORS["truth"], "band", "plausible y"),
+            (_ui.COLORS["band"], "band", "50% and 95% of prior predictive y"),
+            (_ui.COLORS["band"], "line", "median y"),
+            (_ui.COLORS["draws"], "line", f"a*x + b for {SHOWN_LINES} prior draws"),
+        )
 
         x_row, self.x_low, self.x_high = _ui.range_boxes(
             "x range", self.x_range, description="x range of the predictive plot"
@@ -113,6 +118,7 @@ class PriorPanel(ipw.VBox):
             _ui.heading("Priors"),
             ipw.HBox(columns, layout=ipw.Layout(flex_flow="row wrap")),
             self.figure,
+            self._key,
             x_row,
             y_row,
             self._readout,
@@ -148,10 +154,10 @@ class PriorPanel(ipw.VBox):
         self._slider_boxes[site] = ipw.VBox()
         fig, scales = _ui.figure(
             f"prior of {SITE_TITLES[site]}", site, "density",
-            x_range=DENSITY_RANGES[site], height="180px",
+            x_range=DENSITY_RANGES[site], height="180px", y_values=False,
         )
         scales["y"].min = 0.0
-        mark = _ui.lines(scales, _ui.COLORS["density"], label="prior density", legend=False)
+        mark = _ui.lines(scales, _ui.COLORS["density"], label="prior density")
         fig.marks = [mark]
         self._density_marks[site] = mark
         self.density_figures[site] = fig

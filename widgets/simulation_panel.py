@@ -88,7 +88,8 @@ class SimulationPanel(ipw.VBox):
         self._truth = _ui.lines(self._scales, _ui.COLORS["truth"], label="true line a*x + b")
         self._points = _ui.scatter(self._scales, _ui.COLORS["data"], label="simulated data")
         self.figure.marks = [self._truth, self._points]
-        self.figure.legend_location = "top-left"
+        self._key = _ui.key((_ui.COLORS["data"], "dot", "simulated data"),
+                            (_ui.COLORS["truth"], "line", "true line a*x + b"))
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
         self.children = [
@@ -97,6 +98,7 @@ class SimulationPanel(ipw.VBox):
                       ipw.VBox([self.n_slider, x_row, self.seed_box])],
                      layout=ipw.Layout(flex_flow="row wrap")),
             self.figure,
+            self._key,
             self._message,
             self._code_line,
         ]
