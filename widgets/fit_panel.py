@@ -156,6 +156,10 @@ class FitPanel(ipw.VBox):
 
     # -- running -------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        # What a notebook shows as text (and nbval compares): the panel as code.
+        return self.code
+
     def start(self) -> None:
         """Start a fit in the background (what the Fit button does)."""
         if self.running:

@@ -129,6 +129,10 @@ class PredictiveCheckPanel(ipw.VBox):
         self._hold = False
         self._on_source(None)
 
+    def __repr__(self) -> str:
+        # What a notebook shows as text (and nbval compares): the panel as code.
+        return self.code
+
     def _on_source(self, change) -> None:
         """Inputs changed: draw replicated data anew, then redraw."""
         if self._hold:

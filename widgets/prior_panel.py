@@ -144,6 +144,9 @@ class PriorPanel(ipw.VBox):
 
     # -- building ------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        return f"PriorPanel(priors={self.priors!r})"
+
     def _site_column(self, site: str) -> ipw.VBox:
         family = _ui.dropdown(
             f"{site} family", list(FAMILIES[site]), next(iter(FAMILIES[site])),

@@ -108,6 +108,10 @@ class SimulationPanel(ipw.VBox):
             setattr(self, name, value)
         self._update()
 
+    def __repr__(self) -> str:
+        # What a notebook shows as text (and nbval compares): the panel as code.
+        return self.code
+
     def _on_x_range(self, change) -> None:
         self.x_low.value, self.x_high.value = change["new"]
         self._update()

@@ -75,6 +75,10 @@ class WorkflowPanel(ipw.VBox):
         sim.observe(lambda _: self._update_code(), names="code")
         self._update_code()
 
+    def __repr__(self) -> str:
+        # What a notebook shows as text (and nbval compares): the panel as code.
+        return self.code
+
     def _truth(self) -> dict[str, float]:
         sim = self.simulation_panel
         return {"a": sim.a, "b": sim.b, "sigma": sim.sigma}

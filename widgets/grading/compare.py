@@ -1,0 +1,142 @@
+"""Verdicts on plain data: is an answer right, compared with the reference?
+
+Pure NumPy on JSON-like data (dicts, lists, numbers, strings), so the grader
+runs them in its own process on answers taken out of the student's kernel;
+nothing a notebook defines or patches reaches them. Tolerances for answers
+that depend on random draws come from Monte Carlo error, never from a
+hard-coded expected number.
+
+Each comparator returns ``(passed, reason)``; the reason never reveals the
+reference answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+Z = 4.5  # |z| beyond this by chance: ~7e-6 per check
+
+
+def _array(value, name: str) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} has values that are not finite numbers")
+    return array
+
+
+def same_draws(answer, reference, *, rtol: float = 1e-4, atol: float = 1e-4) -> tuple[bool, str]:
+    """Equal arrays under each key (e.g. draws of a model with the same seed)."""
+    if not isinstance(answer, dict) or set(answer) != set(reference):
+        got = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
+        return False, f"expected the sample sites {sorted(reference)}; got {got}"
+    for key in reference:
+        a, r = _array(answer[key], key), _array(reference[key], key)
+        if a.shape != r.shape:
+            return False, f"{key} has shape {a.shape}; expected {r.shape}"
+        if not np.allclose(a, r, rtol=rtol, atol=atol):
+            return False, f"draws of {key} differ from the reference model's"
+    return True, "same draws as the reference model"
+
+
+def regression_data(answer, reference) -> tuple[bool, str]:
+    """Data x, y look like draws of y = a*x + b + Normal(0, sigma) with the given n and x range."""
+    x, y = _array(answer["x"], "x"), _array(answer["y"], "y")
+    n, a, b, sigma = (reference[k] for k in ("n", "a", "b", "sigma"))
+    low, high = reference["x_range"]
+    if x.shape != (n,) or y.shape != (n,):
+        return False, f"x and y must each hold {n} values; got {x.shape} and {y.shape}"
+    if x.min() < low or x.max() > high:
+        return False, f"x must lie in [{low}, {high}]"
+    residual = y - (a * x + b)
+    if abs(residual.mean()) > Z * sigma / math.sqrt(n):
+        return False, "y is not centred on the true line a*x + b"
+    if abs(residual.std() - sigma) > Z * sigma / math.sqrt(2 * n):
+        return False, "the noise around the line does not have the right spread"
+    return True, "looks like data from the model"
+
+
+def noise_is_standard_normal(answer, reference) -> tuple[bool, str]:
+    """Replicated y at x are a*x + b + Normal(0, sigma) draws, with the expected shape."""
+    y = _array(answer["y"], "y")
+    x = _array(reference["x"], "x")
+    if y.shape != tuple(reference["shape"]):
+        return False, f"y has shape {y.shape}; expected {tuple(reference['shape'])}"
+    z = (y - (reference["a"] * x + reference["b"])) / reference["sigma"]
+    if abs(z.mean()) > Z / math.sqrt(z.size) or abs(z.std() - 1) > Z / math.sqrt(2 * z.size):
+        return False, "the draws do not follow the model with those fixed parameters"
+    return True, "draws follow the model with the fixed parameters"
+
+
+def within_mcse(answer, reference) -> tuple[bool, str]:
+    """A Monte Carlo estimate agrees with the reference estimate within their joint error.
+
+    The tolerance is ``Z * sqrt(2) * reference["mcse"]``: both estimates carry
+    about the same Monte Carlo error. The student's own claimed error is not used.
+    """
+    value = float(_array(answer["value"], "value"))
+    tolerance = Z * math.sqrt(2) * float(reference["mcse"])
+    if abs(value - float(reference["value"])) > tolerance:
+        return False, "the value is further from the posterior's than Monte Carlo error allows"
+    return True, "agrees with the posterior within Monte Carlo error"
+
+
+def share_at_most(answer, reference) -> tuple[bool, str]:
+    """A share estimated from draws is at most the limit (allowing its binomial error),
+    and the slope's prior sd is at least the given minimum."""
+    share, draws = float(answer["share"]), int(answer["draws"])
+    limit = float(reference["limit"])
+    allowance = Z * math.sqrt(limit * (1 - limit) / draws)
+    if share > limit + allowance:
+        return False, f"{share:.1%} of prior predictive y falls outside the range; at most {limit:.0%} may"
+    if float(answer["sd_a"]) < float(reference["min_sd_a"]):
+        return False, f"the prior on a is too narrow: its sd must be at least {reference['min_sd_a']:g}"
+    return True, f"{share:.1%} outside, within the limit"
+
+
+def coverage(answer, reference) -> tuple[bool, str]:
+    """An interval covers the reference draws with the nominal probability, within Monte Carlo error."""
+    low, high = float(answer["lower"]), float(answer["upper"])
+    draws = _array(reference["draws"], "draws")
+    if not low < high:
+        return False, "the lower end must be below the upper end"
+    covered = float(np.mean((draws >= low) & (draws <= high)))
+    nominal = float(reference["probability"])
+    n_eff = float(reference["effective_draws"])
+    if abs(covered - nominal) > Z * math.sqrt(2 * nominal * (1 - nominal) / n_eff):
+        return False, f"the interval covers {covered:.1%} of predictive draws; it should cover {nominal:.0%}"
+    return True, f"covers {covered:.1%} of predictive draws"
+
+
+def choice(answer, reference) -> tuple[bool, str]:
+    """The chosen option of a multiple-choice question is the right one."""
+    given = str(answer).strip().upper()
+    if given not in reference["options"]:
+        return False, f"answer with one of {', '.join(reference['options'])}"
+    return given == reference["answer"], "right" if given == reference["answer"] else "not that one"
+
+
+def healthy_fit(answer, reference) -> tuple[bool, str]:
+    """A fit with no warning signs using at most a given number of draws per chain."""
+    if answer["num_samples"] > reference["max_samples"]:
+        return False, f"use at most {reference['max_samples']} samples per chain"
+    if answer["divergences"] or answer["max_rhat"] > 1.01 or answer["min_ess_bulk"] < 400:
+        return False, "the diagnostics still warn: look at ESS and R-hat"
+    return True, "healthy fit"
+
+
+COMPARATORS: dict[str, Callable] = {
+    f.__name__: f
+    for f in (same_draws, regression_data, noise_is_standard_normal, within_mcse,
+              share_at_most, coverage, choice, healthy_fit)
+}
+
+
+def verdict(comparator: str, answer, reference) -> tuple[bool, str]:
+    """Run comparator `comparator`; a malformed answer fails with a reason instead of raising."""
+    try:
+        return COMPARATORS[comparator](answer, reference)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        return False, f"the answer has the wrong form ({type(err).__name__}: {err})"
