@@ -1,0 +1,118 @@
+"""The lessons as nbgrader sources, and the student versions that release writes."""
+
+import pathlib
+import re
+
+import pytest
+from nbclient import NotebookClient
+
+from widgets.exercises import EXERCISES
+from widgets.grading import notebooks
+from widgets.grading.__main__ import main
+from widgets.grading.release import release
+
+LESSONS = sorted((pathlib.Path(__file__).resolve().parents[2] / "lessons").glob("*.ipynb"))
+
+
+def test_there_are_two_lessons():
+    """Are both lessons there?"""
+    assert [p.name for p in LESSONS] == ["01-first-bayesian-model.ipynb", "02-predictive-and-workflow.ipynb"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_cell_has_nbgrader_metadata_with_a_unique_grade_id(path):
+    """Does every cell carry schema-3 nbgrader metadata, with grade_ids unique in the lesson?"""
+    nb = notebooks.read(path)
+    ids = [notebooks.grade_id(c) for c in nb.cells]
+    assert all(notebooks.nbgrader(c).get("schema_version") == 3 for c in nb.cells)
+    assert None not in ids and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_at_least_five_exercises_of_three_kinds_with_registered_points(path):
+    """Has each lesson >= 5 graded cells (code, widget, multiple choice) whose points match the registry?"""
+    nb = notebooks.read(path)
+    tests = [c for c in nb.cells if notebooks.is_test(c)]
+    assert len(tests) >= 5
+    for cell in tests:
+        gid = notebooks.grade_id(cell)
+        assert notebooks.nbgrader(cell)["points"] == EXERCISES[gid].points
+        assert f'lesson.check("{gid}")' in cell.source and notebooks.BEGIN_HIDDEN in cell.source
+    answers = {notebooks.grade_id(c).removesuffix("-answer"): c.source for c in nb.cells if notebooks.is_solution(c)}
+    kinds = set()
+    for gid, source in answers.items():
+        if EXERCISES[gid].comparator == "choice":
+            kinds.add("choice")
+        elif re.search(r"(Panel|Priors)\(", source):
+            kinds.add("widget")
+        else:
+            kinds.add("code")
+    assert kinds == {"choice", "widget", "code"}
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_source_scores_full_marks(path):
+    """Does the stored run of the source lesson (re-checked by nbval) end with full marks?"""
+    nb = notebooks.read(path)
+    summary = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    total = sum(EXERCISES[notebooks.grade_id(c)].points for c in nb.cells if notebooks.is_test(c))
+    assert f"provisional score {total} of {total} points" in summary
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    out = tmp_path_factory.mktemp("released")
+    assert main(["release", str(LESSONS[0].parent), str(out)]) == 0
+    return out
+
+
+def test_release_writes_one_student_version_per_lesson(released):
+    """Does release write a student version of every lesson?"""
+    assert sorted(p.name for p in released.glob("*.ipynb")) == [p.name for p in LESSONS]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_released_versions_hold_no_solutions_hidden_tests_or_outputs(released, index):
+    """Is every solution line and every hidden test gone, and every output cleared?"""
+    source = notebooks.read(LESSONS[index])
+    student = notebooks.read(released / LESSONS[index].name)
+    text = "\n".join(c.source for c in student.cells)
+    hidden = [line for c in source.cells for line in re.findall(r"BEGIN HIDDEN TESTS\n(.*?)\n", c.source)]
+    # Secret lines: those of solution regions that appear nowhere else in the source.
+    public = "\n".join(notebooks._replace_regions(c.source, notebooks.BEGIN_SOLUTION, notebooks.END_SOLUTION, None)
+                       for c in source.cells)
+    public_lines = {line.strip() for line in public.split("\n")}
+    solutions = [line for c in source.cells for line in notebooks.solution_text(c.source) if line not in public_lines]
+    assert len(solutions) >= 6 and hidden
+    released_lines = {line.strip() for line in text.split("\n")}
+    assert not [line for line in solutions if line in released_lines]
+    assert not [line for line in hidden if line.strip() in released_lines]
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    assert [notebooks.grade_id(c) for c in student.cells] == [notebooks.grade_id(c) for c in source.cells]
+
+
+def test_released_lesson_runs_to_the_end_and_scores_zero(released):
+    """Run in a fresh kernel, does a released lesson reach its last cell with 0 points?"""
+    nb = notebooks.read(released / LESSONS[0].name)
+    NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(released)}}).execute()
+    summary = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert "provisional score 0 of 9 points" in summary
+
+
+def test_release_refuses_to_overwrite_the_sources(tmp_path):
+    """Does release refuse OUT_DIR == SOURCE_DIR and an empty SOURCE_DIR, with exit code 2?"""
+    with pytest.raises(ValueError, match="overwrite the solutions"):
+        release(LESSONS[0].parent, LESSONS[0].parent)
+    assert main(["release", str(tmp_path), str(tmp_path / "out")]) == 2
+
+
+def test_solution_regions_keep_indentation():
+    """Is a solution inside a function replaced by an indented stub?"""
+    cell = notebooks.nbformat.v4.new_code_cell(
+        "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION",
+        metadata={"nbgrader": {"solution": True, "grade_id": "f", "grade": False, "locked": False, "schema_version": 3}},
+    )
+    notebooks.clear_solutions(cell)
+    assert cell.source == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
