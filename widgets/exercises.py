@@ -215,18 +215,27 @@ EXERCISES: dict[str, Exercise] = {
 
 def answer_data(grade_id: str, namespace: dict, challenge: int = 0) -> Any:
     """The answer to exercise `grade_id` in `namespace`, as plain data."""
-    return EXERCISES[grade_id].extract(namespace, challenge)
+    return _plain(EXERCISES[grade_id].extract(namespace, challenge))
 
 
 def reference_data(grade_id: str, namespace: dict, challenge: int = 0) -> Any:
     """The reference for exercise `grade_id`, computed with the kit in `namespace`."""
-    return EXERCISES[grade_id].reference(namespace, challenge)
+    return _plain(EXERCISES[grade_id].reference(namespace, challenge))
 
 
 def _notebook_namespace() -> dict:
     import __main__
 
     return vars(__main__)
+
+
+def reference_and_hint(grade_id: str, namespace: dict, challenge: int = 0) -> dict:
+    """What the grader takes from a run of the source lesson for exercise `grade_id`."""
+    exercise = EXERCISES[grade_id]
+    return {
+        "reference": {"comparator": exercise.comparator, "data": reference_data(grade_id, namespace, challenge)},
+        "hint": exercise.hint,
+    }
 
 
 class Lesson:

@@ -1,10 +1,17 @@
-"""Command line: ``python -m widgets.grading release SOURCE_DIR OUT_DIR``."""
+"""Command line for instructors.
+
+``python -m widgets.grading release SOURCE_DIR OUT_DIR`` writes student versions;
+``python -m widgets.grading grade SUBMISSIONS_DIR --source SOURCE_DIR --out REPORT_DIR``
+grades ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` into ``grades.csv``,
+``grades.json`` and ``feedback/<student>.md``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from widgets.grading.grade import grade
 from widgets.grading.release import release
 
 
@@ -15,11 +22,26 @@ def main(argv: list[str] | None = None) -> int:
     rel = commands.add_parser("release", help="write student versions of the lessons")
     rel.add_argument("source_dir", help="folder of source lessons (with solutions)")
     rel.add_argument("out_dir", help="folder to write the student versions to")
+    grd = commands.add_parser("grade", help="grade a folder of submissions")
+    grd.add_argument("submissions_dir", help="folder of <student>/<lesson>.ipynb")
+    grd.add_argument("--source", required=True, help="folder of source lessons (with solutions)")
+    grd.add_argument("--out", required=True, help="folder for grades.csv, grades.json, feedback/")
+    grd.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
+    grd.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: cores)")
+    grd.add_argument("--challenge", type=int, default=None, help="seed of the hidden checks (default: random)")
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
             for path in release(args.source_dir, args.out_dir):
                 print(f"released {path}")
+        else:
+            rows = grade(args.submissions_dir, args.source, args.out, timeout=args.timeout,
+                         jobs=args.jobs, challenge=args.challenge)
+            students = sorted({r.student for r in rows})
+            for student in students:
+                mine = [r for r in rows if r.student == student]
+                print(f"{student}: {sum(r.points for r in mine):g} of {sum(r.max_points for r in mine):g} points")
+            print(f"wrote {args.out}/grades.csv, grades.json and feedback/ for {len(students)} students")
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

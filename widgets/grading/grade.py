@@ -1,0 +1,322 @@
+"""Grade a folder of submissions without trusting them.
+
+For each submission ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` the grader
+
+1. rebuilds the notebook from the source lesson: every locked and test cell
+   comes from the source (matched by ``grade_id``, so deleted, moved or edited
+   test cells are restored, hidden tests included); answer cells, and cells the
+   student added, come from the submission;
+2. inserts after each test cell a small cell that prints the answer as plain
+   data (JSON) behind a marker drawn at random for this grading run;
+3. executes it with nbclient in a fresh kernel, with a deadline per notebook,
+   outputs capped per cell, and errors, timeouts and a dying kernel recorded
+   instead of raised;
+4. decides each exercise here, in the grader's process, by comparing the
+   answer's data with the same data taken from a run of the source lesson
+   (:mod:`widgets.grading.compare`).
+
+What the submission defines or patches in its kernel (the check functions,
+NumPy, builtins) only reaches the grader as data; check inputs depend on a
+challenge seed drawn anew for each grading run, so a hard-coded answer to the
+in-notebook check does not carry over. Submissions are only read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import csv
+import dataclasses
+import json
+import os
+import pathlib
+import secrets
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from widgets.grading import notebooks
+from widgets.grading.compare import verdict
+
+OUTPUT_CAP = 200_000  # characters of output kept per cell; the rest is dropped
+EXTRACTION_TAG = "widgets-grading-extraction"
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the grade report."""
+
+    student: str
+    lesson: str
+    grade_id: str
+    points: float
+    max_points: float
+    reason: str
+
+
+class _CappedClient(NotebookClient):
+    """An nbclient that keeps at most OUTPUT_CAP characters of output per cell.
+
+    A submission that prints megabytes in a loop cannot exhaust the grader's memory.
+    """
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = sum(len(json.dumps(o.get("text", o.get("data", "")))) for o in outs)
+        if size > OUTPUT_CAP and msg["msg_type"] in ("stream", "display_data", "execute_result"):
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _extraction_cell(function: str, grade_id: str, challenge: int, marker: str):
+    code = (
+        "import json as _grading_json\n"
+        f"from widgets.exercises import {function} as _grading_fn\n"
+        "try:\n"
+        f"    _grading_out = {{'ok': True, 'data': _grading_fn({grade_id!r}, globals(), {challenge})}}\n"
+        "except BaseException as _grading_error:\n"
+        "    _grading_out = {'ok': False, 'error': f'{type(_grading_error).__name__}: {_grading_error}'}\n"
+        f"print({marker!r} + _grading_json.dumps(_grading_out))"
+    )
+    cell = nbformat.v4.new_code_cell(code)
+    cell.metadata["tags"] = [EXTRACTION_TAG]
+    cell.metadata["grading"] = {"grade_id": grade_id}
+    return cell
+
+
+def restore(submission, source):
+    """The notebook to run: source cells in source order, the student's answers in place.
+
+    Answer cells are taken from the submission by ``grade_id`` (the source's
+    stubbed version if missing); every other source cell is the source's own.
+    Cells the student added stay after the graded cell they followed.
+    """
+    student_answers, extras, last = {}, {}, None
+    for cell in submission.cells:
+        gid = notebooks.grade_id(cell)
+        if gid and notebooks.is_solution(cell):
+            student_answers[gid] = cell
+        if gid:
+            last = gid
+        elif cell.cell_type == "code":
+            extras.setdefault(last, []).append(cell)
+    restored = nbformat.from_dict(source)
+    cells = list(extras.get(None, []))
+    for cell in restored.cells:
+        gid = notebooks.grade_id(cell)
+        if notebooks.is_solution(cell):
+            answer = student_answers.get(gid)
+            if answer is None:
+                answer = nbformat.from_dict(cell)
+                notebooks.clear_solutions(answer)
+            source_metadata = dict(notebooks.nbgrader(cell))
+            cell = nbformat.from_dict(answer)
+            cell.metadata["nbgrader"] = source_metadata  # the student cannot relabel a cell
+        cells.append(cell)
+        cells.extend(extras.get(gid, []))
+    restored.cells = cells
+    for cell in restored.cells:
+        notebooks.clear_outputs(cell)
+    return restored
+
+
+def insert_extractions(nb, function: str, challenge: int, marker: str):
+    """Insert, after each test cell, a cell printing ``function(grade_id, ...)`` as JSON."""
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        if notebooks.is_test(cell):
+            cells.append(_extraction_cell(function, notebooks.grade_id(cell), challenge, marker))
+    nb.cells = cells
+    return nb
+
+
+def execute(nb, *, timeout: float, path: pathlib.Path) -> str:
+    """Run `nb` in a fresh kernel within `timeout` seconds; return how the run ended."""
+    deadline = time.monotonic() + timeout
+    client = _CappedClient(
+        nb,
+        timeout=timeout,
+        timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        kernel_name="python3",
+        record_timing=False,
+        store_widget_state=False,
+        resources={"metadata": {"path": str(path)}},
+    )
+    try:
+        # asyncio.run closes its loop: grading threads leave no event loop behind.
+        asyncio.run(client.async_execute())
+    except DeadKernelError:
+        return "the kernel died (the notebook crashed it or called os._exit)"
+    except CellTimeoutError:
+        return f"the notebook ran out of time ({timeout:g} s)"
+    except Exception as err:  # noqa: BLE001 - any failure of the run is a reason, not a crash
+        return f"the notebook could not be run ({type(err).__name__}: {err})"
+    if time.monotonic() > deadline:
+        return f"the notebook ran out of time ({timeout:g} s)"
+    return "completed"
+
+
+def read_extractions(nb, marker: str) -> dict[str, dict]:
+    """The data printed by each extraction cell, by grade_id (only lines with the marker)."""
+    found = {}
+    for cell in nb.cells:
+        if EXTRACTION_TAG not in cell.metadata.get("tags", []):
+            continue
+        text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        for line in text.splitlines():
+            if line.startswith(marker):
+                try:
+                    found[cell.metadata["grading"]["grade_id"]] = json.loads(line[len(marker):])
+                except json.JSONDecodeError:
+                    pass
+    return found
+
+
+def run_and_extract(nb, function: str, *, challenge: int, timeout: float, path) -> tuple[dict, str]:
+    """Insert extraction cells, run the notebook, and return (data by grade_id, how it ended)."""
+    marker = f"@@grading-{secrets.token_hex(16)}@@"
+    nb = insert_extractions(nb, function, challenge, marker)
+    ended = execute(nb, timeout=timeout, path=pathlib.Path(path))
+    return read_extractions(nb, marker), ended
+
+
+@dataclasses.dataclass
+class Lesson:
+    """A source lesson with the reference data of its exercises for this grading run."""
+
+    name: str
+    source: nbformat.NotebookNode
+    points: dict[str, float]
+    references: dict[str, dict]
+    hints: dict[str, str]
+
+
+def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson:
+    """Read a source lesson and run it once to get the reference of every exercise."""
+    source = notebooks.read(path)
+    points = {notebooks.grade_id(c): float(notebooks.nbgrader(c).get("points", 0))
+              for c in source.cells if notebooks.is_test(c)}
+    references, ended = run_and_extract(nbformat.from_dict(source), "reference_and_hint",
+                                        challenge=challenge, timeout=timeout, path=path.parent)
+    missing = [gid for gid in points if not references.get(gid, {}).get("ok")]
+    if missing:
+        raise RuntimeError(f"the source lesson {path.name} gave no reference for {missing} ({ended})")
+    return Lesson(path.stem, source, points,
+                  {gid: r["data"]["reference"] for gid, r in references.items()},
+                  {gid: r["data"]["hint"] for gid, r in references.items()})
+
+
+def grade_submission(student: str, path: pathlib.Path, lesson: Lesson, *, challenge: int,
+                     timeout: float) -> list[Row]:
+    """Grade one submission; never raises for anything the submission does."""
+    try:
+        submission = notebooks.read(path)
+        nb = restore(submission, lesson.source)
+    except Exception as err:  # noqa: BLE001 - an unreadable notebook scores 0 with a reason
+        reason = f"the submission could not be read ({type(err).__name__}: {err})"
+        return [Row(student, lesson.name, gid, 0.0, pts, reason) for gid, pts in lesson.points.items()]
+    answers, ended = run_and_extract(nb, "answer_data", challenge=challenge, timeout=timeout, path=path.parent)
+    rows = []
+    for gid, max_points in lesson.points.items():
+        answer = answers.get(gid)
+        comparator = lesson.references[gid]["comparator"]
+        if answer is None:
+            reason = f"no answer was read: {ended}" if ended != "completed" else "no answer was read"
+            rows.append(Row(student, lesson.name, gid, 0.0, max_points, reason))
+        elif not answer["ok"]:
+            rows.append(Row(student, lesson.name, gid, 0.0, max_points, _missing(answer["error"])))
+        else:
+            passed, reason = verdict(comparator, answer["data"], lesson.references[gid]["data"])
+            rows.append(Row(student, lesson.name, gid, max_points if passed else 0.0, max_points, reason))
+    return rows
+
+
+def _missing(error: str) -> str:
+    """Say why an answer could not be read, in the student's terms."""
+    if error.startswith("KeyError: '"):
+        name = error.split("'")[1]
+        return f"no answer: `{name}` was not defined when the check ran (its cell raised, or was not run)"
+    return f"no answer: the answer raised {error}"
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                     f"submissions, {time.monotonic() - started:.0f} s")
+    sys.stderr.flush()
+
+
+def grade(submissions_dir, source_dir, out_dir, *, timeout: float = 300.0, jobs: int | None = None,
+          challenge: int | None = None, progress: bool = True) -> list[Row]:
+    """Grade every ``<student>/<lesson>.ipynb`` and write the reports; return the rows.
+
+    Writes ``grades.csv`` and ``grades.json`` (one row per student, lesson and
+    exercise) and ``feedback/<student>.md`` (points, reasons and hints, never
+    the hidden tests) into `out_dir`.
+    """
+    submissions_dir, source_dir, out_dir = (pathlib.Path(p) for p in (submissions_dir, source_dir, out_dir))
+    if not submissions_dir.is_dir():
+        raise ValueError(f"SUBMISSIONS_DIR {submissions_dir} is not a folder")
+    sources = {p.stem: p for p in sorted(source_dir.glob("*.ipynb"))}
+    if not sources:
+        raise ValueError(f"--source {source_dir} holds no lessons (*.ipynb)")
+    if timeout <= 0:
+        raise ValueError(f"--timeout must be > 0 seconds; got {timeout}")
+    challenge = secrets.randbelow(10**6) if challenge is None else int(challenge)
+    jobs = len(os.sched_getaffinity(0)) if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1; got {jobs}")
+
+    work = [(d.name, p) for d in sorted(submissions_dir.iterdir()) if d.is_dir()
+            for p in sorted(d.glob("*.ipynb")) if p.stem in sources]
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        lessons = dict(zip(sources, pool.map(
+            lambda path: load_lesson(path, challenge=challenge, timeout=timeout), sources.values())))
+        futures = [pool.submit(grade_submission, student, path, lessons[path.stem],
+                               challenge=challenge, timeout=timeout) for student, path in work]
+        rows, done = [], 0
+        if progress:
+            _progress(0, len(futures), started)
+        for future in concurrent.futures.as_completed(futures):
+            rows.extend(future.result())
+            done += 1
+            if progress:
+                _progress(done, len(futures), started)
+    if progress:
+        sys.stderr.write("\n")
+    rows.sort(key=lambda r: (r.student, r.lesson, list(lessons[r.lesson].points).index(r.grade_id)))
+    write_reports(rows, lessons, out_dir, challenge=challenge)
+    return rows
+
+
+def write_reports(rows: list[Row], lessons: dict[str, Lesson], out_dir: pathlib.Path, *, challenge: int) -> None:
+    """grades.csv, grades.json and one feedback file per student."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fields = [f.name for f in dataclasses.fields(Row)]
+    with open(out_dir / "grades.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(dataclasses.asdict(r) for r in rows)
+    (out_dir / "grades.json").write_text(json.dumps(
+        {"challenge": challenge, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1))
+    feedback = out_dir / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for student in sorted({r.student for r in rows}):
+        lines = [f"# Feedback for {student}", ""]
+        for lesson in sorted({r.lesson for r in rows if r.student == student}):
+            mine = [r for r in rows if r.student == student and r.lesson == lesson]
+            lines += [f"## {lesson}: {sum(r.points for r in mine):g} of {sum(r.max_points for r in mine):g} points", ""]
+            for r in mine:
+                line = f"- {r.grade_id}: {r.points:g} / {r.max_points:g} ({r.reason})"
+                if r.points < r.max_points:
+                    line += f". Hint: {lessons[lesson].hints[r.grade_id]}"
+                lines.append(line)
+            lines.append("")
+        (feedback / f"{student}.md").write_text("\n".join(lines))
