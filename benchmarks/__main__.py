@@ -12,7 +12,7 @@ import numpyro
 # The tutorial runs its four chains in parallel on four host devices; so do we.
 numpyro.set_host_device_count(4)
 
-from benchmarks import inference_steps, panels  # noqa: E402
+from benchmarks import inference_steps, lessons, panels  # noqa: E402
 from benchmarks.timing import print_table  # noqa: E402
 
 
@@ -24,6 +24,7 @@ def main() -> None:
     print("Medians of repeated runs; the tutorial's way is measured in the same run.")
     print_table("Inference (widgets.inference)", inference_steps.run(args.quick))
     print_table("Panels: one control move, Python side (value set -> marks updated)", panels.run(args.quick))
+    print_table("Lessons and grading (single runs, not medians)", lessons.run(args.quick))
 
 
 if __name__ == "__main__":

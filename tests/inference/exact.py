@@ -1,72 +1,43 @@
-"""The exact posterior of the linear regression, for checking the sampler.
+"""The exact posterior, for checking the sampler: the kit's and an independent one.
 
-Given sigma, ``(a, b)`` has a Gaussian prior and a Gaussian likelihood, so its
-posterior is Gaussian in closed form, and ``p(y | sigma)`` is a Gaussian
-marginal likelihood. Sigma's posterior is then one-dimensional: we tabulate it
-on a fine grid and integrate the conditional moments against it.
+``exact_moments`` is the kit's :func:`widgets.inference.exact_posterior_moments`
+(conjugate in (a, b) given sigma, sigma on a grid); ``direct_moments`` computes
+the same from the n x n marginal likelihood with SciPy, so that each checks the other.
 """
 
 import numpy as np
+import numpyro.distributions as dist
 from scipy import stats
 from scipy.integrate import trapezoid
 
+from widgets.inference import Priors, exact_posterior_moments
 
-def exact_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0, grid=20_000):
-    """Posterior mean and sd of a, b and sigma under Normal priors and HalfNormal sigma.
 
-    Parameters
-    ----------
-    x, y : array_like, shape (n,)
-        The data.
-    a, b : tuple of float
-        (mean, sd) of the Normal priors of the slope and intercept.
-    sigma_scale : float
-        Scale of sigma's HalfNormal prior.
-    grid : int
-        Number of grid points for sigma.
+def exact_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0):
+    """Posterior (mean, sd) of a, b, sigma under Normal priors and HalfNormal sigma."""
+    priors = Priors(a=dist.Normal(*a), b=dist.Normal(*b), sigma=dist.HalfNormal(sigma_scale))
+    return exact_posterior_moments(x, y, priors)
 
-    Returns
-    -------
-    dict of str to (float, float)
-        (mean, sd) of each parameter.
-    """
-    x = np.asarray(x, np.float64)
-    y = np.asarray(y, np.float64)
+
+def direct_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0, grid=4000):
+    """The same by brute force: n x n Gaussian marginals with SciPy, sigma on a grid."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
     design = np.column_stack([x, np.ones_like(x)])
-    prior_mean = np.array([a[0], b[0]])
-    prior_cov = np.diag([a[1] ** 2, b[1] ** 2])
-
-    # Sigma's posterior lies between ~0 and a few times the larger of its prior
-    # scale and the spread of y; the grid covers that with room to spare.
-    sigmas = np.linspace(1e-4, 6.0 * max(sigma_scale, np.std(y)), grid)
-    s2 = sigmas[:, None, None] ** 2
-    residual = y - design @ prior_mean
-    xtx, xtr = design.T @ design, design.T @ residual
-    # Given sigma, (a, b) | y is Gaussian with precision prior_cov^-1 + X'X/sigma^2.
-    precision = np.linalg.inv(prior_cov) + xtx / s2
-    cov = np.linalg.inv(precision)
-    means = prior_mean + np.einsum("gij,j->gi", cov, xtr) / s2[:, :, 0]
-    second = cov + np.einsum("gi,gj->gij", means, means)
-    # log N(y; X m0, sigma^2 I + X S X') through Woodbury and the determinant lemma,
-    # so that only 2x2 matrices appear.
-    n = len(y)
-    u = xtr / s2[:, :, 0]
-    quad = residual @ residual / sigmas**2 - np.einsum("gi,gij,gj->g", u, cov, u)
-    logdet = n * np.log(sigmas**2) + np.linalg.slogdet(np.eye(2) + prior_cov @ xtx / s2)[1]
-    log_marginal = -0.5 * (n * np.log(2 * np.pi) + logdet + quad)
-    log_post = stats.halfnorm.logpdf(sigmas, scale=sigma_scale) + log_marginal
-    weights = np.exp(log_post - log_post.max())
-    weights /= trapezoid(weights, sigmas)
-
-    def integrate(values):
-        return trapezoid(weights.reshape((-1,) + (1,) * (values.ndim - 1)) * values, sigmas, axis=0)
-
-    mean_ab = integrate(means)
-    var_ab = np.diag(integrate(second)) - mean_ab**2
-    mean_s = integrate(sigmas)
-    var_s = integrate(sigmas**2) - mean_s**2
-    return {
-        "a": (mean_ab[0], np.sqrt(var_ab[0])),
-        "b": (mean_ab[1], np.sqrt(var_ab[1])),
-        "sigma": (mean_s, np.sqrt(var_s)),
-    }
+    mean0, cov0 = np.array([a[0], b[0]]), np.diag([a[1] ** 2, b[1] ** 2])
+    sigmas = np.linspace(0.01, 6.0 * max(sigma_scale, np.std(y)), grid)
+    log_post, means, second = [], [], []
+    for s in sigmas:
+        marginal = s**2 * np.eye(len(x)) + design @ cov0 @ design.T
+        log_post.append(stats.halfnorm.logpdf(s, scale=sigma_scale)
+                        + stats.multivariate_normal.logpdf(y, design @ mean0, marginal))
+        cov = np.linalg.inv(np.linalg.inv(cov0) + design.T @ design / s**2)
+        m = cov @ (np.linalg.solve(cov0, mean0) + design.T @ y / s**2)
+        means.append(m)
+        second.append(cov + np.outer(m, m))
+    w = np.exp(np.array(log_post) - max(log_post))
+    w /= trapezoid(w, sigmas)
+    m_ab = trapezoid(w[:, None] * np.array(means), sigmas, axis=0)
+    v_ab = np.diag(trapezoid(w[:, None, None] * np.array(second), sigmas, axis=0)) - m_ab**2
+    m_s = trapezoid(w * sigmas, sigmas)
+    v_s = trapezoid(w * sigmas**2, sigmas) - m_s**2
+    return {"a": (m_ab[0], np.sqrt(v_ab[0])), "b": (m_ab[1], np.sqrt(v_ab[1])), "sigma": (m_s, np.sqrt(v_s))}

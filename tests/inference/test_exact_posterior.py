@@ -73,3 +73,22 @@ def test_posterior_shrinks_as_data_grow():
     ratio = small.samples["a"].std() / large.samples["a"].std()
     assert 3.0 < ratio < 5.5, ratio
     assert np.isfinite(ratio)
+
+
+@pytest.mark.parametrize("n, seed", [(5, 1), (30, 2)])
+def test_exact_moments_agree_with_brute_force(n, seed):
+    """Does the kit's 2x2 closed form agree with n x n Gaussian marginals computed by SciPy?"""
+    from tests.inference.exact import direct_moments
+
+    x, y = make_data(n, seed=seed)
+    kit, brute = exact_moments(x, y, a=(0.5, 1.5)), direct_moments(x, y, a=(0.5, 1.5))
+    for name in kit:
+        np.testing.assert_allclose(kit[name], brute[name], rtol=2e-3)
+
+
+def test_exact_moments_refuse_other_families():
+    """Does the exact posterior refuse priors it has no closed form for?"""
+    with pytest.raises(ValueError, match="needs Normal priors"):
+        from widgets.inference import exact_posterior_moments
+
+        exact_posterior_moments([0.0, 1.0], [0.0, 1.0], Priors(sigma=dist.Exponential(1.0)))
