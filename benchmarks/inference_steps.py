@@ -81,8 +81,7 @@ def first_fit(quick: bool) -> list[Row]:
     code = _FIRST_FIT.format(setup="from benchmarks import tutorial_way", call="tutorial_way.fit(x, y, 1)")
     theirs = np.median([r["seconds"] for r in in_fresh_process(code, repeat)])
     return [
-        Row(f"first fit in a fresh process, chain_method={m!r}", ours[m], tutorial=theirs)
-        for m in METHODS
+        Row(f"first fit in a fresh process, chain_method={m!r}", ours[m], tutorial=theirs) for m in METHODS
     ]
 
 
@@ -95,7 +94,7 @@ def refit(quick: bool) -> list[Row]:
     for method in METHODS:
         inference.fit(*data[0], chain_method=method, progress=reports.append)
         with_progress = median_seconds(
-            lambda i: inference.fit(
+            lambda i, method=method: inference.fit(
                 *data[i % 20], seed=i, chain_method=method, progress=reports.append
             ),
             7 if quick else 21,
@@ -107,7 +106,7 @@ def refit(quick: bool) -> list[Row]:
         rows.append(row)
         if method == "auto":
             without = median_seconds(
-                lambda i: inference.fit(*data[i % 20], seed=i, chain_method=method),
+                lambda i, method=method: inference.fit(*data[i % 20], seed=i, chain_method=method),
                 7 if quick else 21,
             )
             overhead = Row(
@@ -138,9 +137,7 @@ def posterior_predictive_step(quick: bool) -> list[Row]:
     row.met = row.ours <= 5e-3
     idata = Row(
         "  building Fit.idata and the ArviZ summary (first access)",
-        median_seconds(
-            lambda i: inference.fit(x, y, seed=i).summary(), 3 if quick else 7
-        ),
+        median_seconds(lambda i: inference.fit(x, y, seed=i).summary(), 3 if quick else 7),
     )
     return [row, idata]
 

@@ -26,8 +26,13 @@ def run_lesson(path: pathlib.Path) -> tuple[float, float]:
     nb = nbformat.read(str(path), as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PEAK_CELL))
     started = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        store_widget_state=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     seconds = time.perf_counter() - started
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     return seconds, int(text.split()[-1]) / 1024
@@ -57,10 +62,20 @@ def run(quick: bool) -> list[Row]:
     rows = []
     for path in LESSONS:
         seconds, megabytes = run_lesson(path)
-        rows.append(Row(f"{path.stem}: top to bottom, fresh kernel", seconds, target="<= 45 s", met=seconds <= 45))
-        rows.append(Row(f"{path.stem}: kernel peak memory", megabytes, unit="MB", target="<= 800 MB",
-                        met=megabytes <= 800))
+        rows.append(
+            Row(f"{path.stem}: top to bottom, fresh kernel", seconds, target="<= 45 s", met=seconds <= 45)
+        )
+        rows.append(
+            Row(
+                f"{path.stem}: kernel peak memory",
+                megabytes,
+                unit="MB",
+                target="<= 800 MB",
+                met=megabytes <= 800,
+            )
+        )
     count = 4 if quick else 20
-    rows.append(Row(f"grade a folder of {count} submissions of lesson 1 (source run included)",
-                    grading_time(count)))
+    rows.append(
+        Row(f"grade a folder of {count} submissions of lesson 1 (source run included)", grading_time(count))
+    )
     return rows

@@ -28,26 +28,55 @@ def run(quick: bool) -> list[Row]:
 
     prior = PriorPanel(num_draws=100)
     scales = [float(v) for v in np.linspace(0.5, 5.0, 37)]
-    row = Row("PriorPanel: a's scale slider, 100 draws", _slider_latency(prior.hyper_controls["a"]["scale"], scales, repeat),
-              target="<= 10 ms")
+    row = Row(
+        "PriorPanel: a's scale slider, 100 draws",
+        _slider_latency(prior.hyper_controls["a"]["scale"], scales, repeat),
+        target="<= 10 ms",
+    )
     row.met = row.ours <= 0.010
     rows.append(row)
-    rows.append(Row("PriorPanel: sigma's scale slider, 100 draws",
-                    _slider_latency(prior.hyper_controls["sigma"]["scale"], scales, repeat)))
+    rows.append(
+        Row(
+            "PriorPanel: sigma's scale slider, 100 draws",
+            _slider_latency(prior.hyper_controls["sigma"]["scale"], scales, repeat),
+        )
+    )
 
     simulation = SimulationPanel()
-    rows.append(Row("SimulationPanel: true a slider", _slider_latency(simulation.a_slider, [v - 2.5 for v in scales], repeat)))
-    rows.append(Row("SimulationPanel: n slider", _slider_latency(simulation.n_slider, list(range(20, 1000, 37)), repeat)))
+    rows.append(
+        Row(
+            "SimulationPanel: true a slider",
+            _slider_latency(simulation.a_slider, [v - 2.5 for v in scales], repeat),
+        )
+    )
+    rows.append(
+        Row(
+            "SimulationPanel: n slider",
+            _slider_latency(simulation.n_slider, list(range(20, 1000, 37)), repeat),
+        )
+    )
 
     x, y = simulated_data(1.5, -0.5, 0.3, 80)
     panel = FitPanel(x, y)
     panel.run()
-    rows.append(Row("FitPanel: warmup box (marks the fit stale, no re-run)",
-                    _slider_latency(panel.settings["num_warmup"], list(range(400, 600, 7)), repeat)))
+    rows.append(
+        Row(
+            "FitPanel: warmup box (marks the fit stale, no re-run)",
+            _slider_latency(panel.settings["num_warmup"], list(range(400, 600, 7)), repeat),
+        )
+    )
 
     check = PredictiveCheckPanel(x, y, fit=fit(x, y))
-    rows.append(Row("PredictiveCheckPanel: draws slider (posterior)",
-                    _slider_latency(check.draws_slider, list(range(100, 4000, 97)), repeat)))
-    rows.append(Row("PredictiveCheckPanel: quantile slider (posterior)",
-                    _slider_latency(check.quantile_slider, [float(v) for v in np.linspace(0.05, 0.95, 19)], repeat)))
+    rows.append(
+        Row(
+            "PredictiveCheckPanel: draws slider (posterior)",
+            _slider_latency(check.draws_slider, list(range(100, 4000, 97)), repeat),
+        )
+    )
+    rows.append(
+        Row(
+            "PredictiveCheckPanel: quantile slider (posterior)",
+            _slider_latency(check.quantile_slider, [float(v) for v in np.linspace(0.05, 0.95, 19)], repeat),
+        )
+    )
     return rows

@@ -46,6 +46,7 @@ class Row:
     met: bool | None = None
 
     def cells(self) -> list[str]:
+        """The row's table cells: name, ours, theirs, ratio, target and verdict."""
         scale, unit = (1e3, "ms") if self.unit == "s" else (1.0, self.unit)
         ratio = f"{self.tutorial / self.ours:,.0f}x" if self.tutorial else ""
         if self.tutorial and self.tutorial / self.ours < 10:
@@ -67,6 +68,6 @@ def print_table(title: str, rows: list[Row]) -> None:
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     print(f"\n## {title}")
     for i, line in enumerate(table):
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))

@@ -21,9 +21,7 @@ def linear_regression_model(x, y=None, a_scale=2.0, b_scale=2.0, sigma_scale=1.0
 
 
 def prior_predictive(x, a_scale, seed):
-    return Predictive(linear_regression_model, num_samples=100)(
-        jr.PRNGKey(seed), x=x, a_scale=a_scale
-    )
+    return Predictive(linear_regression_model, num_samples=100)(jr.PRNGKey(seed), x=x, a_scale=a_scale)
 
 
 def simulate(x, a, b, sigma, seed):

@@ -3,6 +3,8 @@
 import ast
 import pathlib
 import re
+import subprocess
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -45,3 +47,11 @@ def test_only_the_inference_module_uses_numpyro_infer_or_arviz():
     }
     assert offenders == set()
     assert any(m.startswith("numpyro.infer") for m in imported_modules(ROOT / "widgets" / "inference.py"))
+
+
+def test_package_and_benchmarks_pass_the_linter():
+    """Do widgets/ and benchmarks/ pass ruff (pyflakes, pycodestyle, NumPy docstrings, bugbear)?"""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "widgets", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout

@@ -63,8 +63,13 @@ def figure(
     }
     axes = [
         bq.Axis(scale=scales["x"], label=x_label, grid_lines="none"),
-        bq.Axis(scale=scales["y"], label=y_label, side="left", grid_lines="none",
-                tick_style={} if y_values else {"display": "none"}),
+        bq.Axis(
+            scale=scales["y"],
+            label=y_label,
+            side="left",
+            grid_lines="none",
+            tick_style={} if y_values else {"display": "none"},
+        ),
     ]
     fig = bq.Figure(
         title=title,
@@ -81,8 +86,9 @@ def _bounds(span: tuple[float, float] | None) -> dict[str, float]:
     return {} if span is None else {"min": float(span[0]), "max": float(span[1])}
 
 
-def lines(scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label: str = "",
-          dashed: bool = False) -> bq.Lines:
+def lines(
+    scales, color: str, *, opacity: float = 1.0, width: float = 2.0, label: str = "", dashed: bool = False
+) -> bq.Lines:
     """An empty line mark (one or several lines) on `scales`.
 
     The label names the mark (tests find marks by it); the figure's key, not
@@ -244,9 +250,7 @@ class MessageArea(ipw.HTML):
     def show(self, text: str, level: str = "error") -> None:
         """Show `text` (plain, escaped) at `level`: error, warning, ok or note."""
         self.text, self.level = text, level
-        self.value = (
-            f'<div role="status" style="{self._STYLES[level]}">{html.escape(text)}</div>'
-        )
+        self.value = f'<div role="status" style="{self._STYLES[level]}">{html.escape(text)}</div>'
 
     def clear(self) -> None:
         """Remove the message."""

@@ -119,8 +119,7 @@ def _priors_share(ns, challenge):
         raise ValueError("my_priors must be Priors(...), copied from the PriorPanel's code line")
     draws = inference.prior_predictive(X_GRID, priors, num_samples=4000, seed=challenge)["y"]
     sd_a = float(np.sqrt(priors.a.variance))  # exact; inf for heavy tails
-    return {"share": float(np.mean(np.abs(draws) > 5.0)), "draws": 4000, "sd_a": sd_a,
-            "code": repr(priors)}
+    return {"share": float(np.mean(np.abs(draws) > 5.0)), "draws": 4000, "sd_a": sd_a, "code": repr(priors)}
 
 
 def _predictive_at_one(ns, challenge):
@@ -140,11 +139,22 @@ def _share_outside_reference(challenge: int) -> dict:
 
 def _fit_settings(ns, challenge):
     panel = ns["fit_settings"]
-    result = inference.fit(ns["x_data"], ns["y_data"], panel.priors, num_warmup=panel.num_warmup,
-                           num_samples=panel.num_samples, num_chains=panel.num_chains, seed=panel.seed)
+    result = inference.fit(
+        ns["x_data"],
+        ns["y_data"],
+        panel.priors,
+        num_warmup=panel.num_warmup,
+        num_samples=panel.num_samples,
+        num_chains=panel.num_chains,
+        seed=panel.seed,
+    )
     d = result.diagnostics
-    return {"num_samples": panel.num_samples, "divergences": d.divergences,
-            "max_rhat": d.max_rhat, "min_ess_bulk": d.min_ess_bulk}
+    return {
+        "num_samples": panel.num_samples,
+        "divergences": d.divergences,
+        "max_rhat": d.max_rhat,
+        "min_ess_bulk": d.min_ess_bulk,
+    }
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -152,31 +162,55 @@ EXERCISES: dict[str, Exercise] = {
     for e in [
         # Lesson 1
         Exercise(
-            "l1-model", 2, "my_model", "same_draws",
+            "l1-model",
+            2,
+            "my_model",
+            "same_draws",
             "Sample 'a', 'b' and 'sigma' (in that order) from the tutorial's priors, then 'y' "
             "from a Normal centred on a*x + b with scale sigma, observed as y.",
             extract=lambda ns, c: _model_draws(ns["my_model"], c),
             reference=lambda ns, c: _model_draws(inference.linear_regression, c),
         ),
         Exercise(
-            "l1-data", 1, "y_data", "regression_data",
+            "l1-data",
+            1,
+            "y_data",
+            "regression_data",
             "Use n = 80 points with x uniform on [-2, 2], and y = a_true*x + b_true plus "
             "sigma_true times standard normal noise.",
             extract=lambda ns, c: _plain({"x": ns["x_data"], "y": ns["y_data"]}),
             reference=lambda ns, c: TUTORIAL_TRUTH,
         ),
         Exercise(
-            "l1-posterior-mean", 2, "posterior_mean_a", "within_mcse",
+            "l1-posterior-mean",
+            2,
+            "posterior_mean_a",
+            "within_mcse",
             "Average the posterior draws of a over all chains and draws.",
             extract=lambda ns, c: {"value": float(np.asarray(ns["posterior_mean_a"]))},
             reference=lambda ns, c: _exact_mean_and_mcse(ns["x_data"], ns["y_data"], "a"),
         ),
-        _choice("l1-rhat", "answer_rhat", "ABCD", "B", 1,
-                "R-hat compares the variance between chains with the variance within them."),
-        _choice("l1-ess", "answer_ess", "ABCD", "B", 1,
-                "Which column of the summary accounts for the correlation between draws?"),
+        _choice(
+            "l1-rhat",
+            "answer_rhat",
+            "ABCD",
+            "B",
+            1,
+            "R-hat compares the variance between chains with the variance within them.",
+        ),
+        _choice(
+            "l1-ess",
+            "answer_ess",
+            "ABCD",
+            "B",
+            1,
+            "Which column of the summary accounts for the correlation between draws?",
+        ),
         Exercise(
-            "l1-fit-panel", 2, "fit_settings", "healthy_fit",
+            "l1-fit-panel",
+            2,
+            "fit_settings",
+            "healthy_fit",
             "Lower num_samples step by step and press Fit until the warning appears; keep the "
             "smallest value without one (and at most 300).",
             extract=_fit_settings,
@@ -184,34 +218,62 @@ EXERCISES: dict[str, Exercise] = {
         ),
         # Lesson 2
         Exercise(
-            "l2-fixed-params", 2, "y_fixed", "noise_is_standard_normal",
+            "l2-fixed-params",
+            2,
+            "y_fixed",
+            "noise_is_standard_normal",
             "Pass params={'a': ..., 'b': ..., 'sigma': ...} and num_samples=4 to Predictive, "
             "then call it with x=x_grid and take the 'y' site.",
             extract=lambda ns, c: _plain({"y": ns["y_fixed"]}),
-            reference=lambda ns, c: {"x": X_GRID.tolist(), "shape": [4, 50], "a": 1.5, "b": -0.5, "sigma": 0.3},
+            reference=lambda ns, c: {
+                "x": X_GRID.tolist(),
+                "shape": [4, 50],
+                "a": 1.5,
+                "b": -0.5,
+                "sigma": 0.3,
+            },
         ),
         Exercise(
-            "l2-prior-share", 1, "share_outside", "within_mcse",
+            "l2-prior-share",
+            1,
+            "share_outside",
+            "within_mcse",
             "Count the prior predictive y values with |y| > 10 and divide by how many there are.",
             extract=lambda ns, c: {"value": float(ns["share_outside"])},
             reference=lambda ns, c: _share_outside_reference(c),
         ),
         Exercise(
-            "l2-priors", 2, "my_priors", "share_at_most",
+            "l2-priors",
+            2,
+            "my_priors",
+            "share_at_most",
             "Narrow the priors on b and sigma first; the slope's prior must keep an sd of at least 1.",
             extract=_priors_share,
             reference=lambda ns, c: {"limit": 0.05, "min_sd_a": 1.0},
         ),
         Exercise(
-            "l2-interval", 2, "interval_95", "coverage",
+            "l2-interval",
+            2,
+            "interval_95",
+            "coverage",
             "Take the 2.5% and 97.5% percentiles of the posterior predictive draws of y at x = 1.",
-            extract=lambda ns, c: {"lower": float(ns["interval_95"][0]), "upper": float(ns["interval_95"][1])},
+            extract=lambda ns, c: {
+                "lower": float(ns["interval_95"][0]),
+                "upper": float(ns["interval_95"][1]),
+            },
             reference=_predictive_at_one,
         ),
-        _choice("l2-ppc", "answer_ppc", "ABCD", "B", 1,
-                "The p-value is the share of replicated data sets whose statistic is at least the observed one."),
-        _choice("l2-stale", "answer_stale", "ABCD", "B", 1,
-                "Which inputs did the posterior you have depend on?"),
+        _choice(
+            "l2-ppc",
+            "answer_ppc",
+            "ABCD",
+            "B",
+            1,
+            "The p-value is the share of replicated data sets whose statistic is at least the observed one.",
+        ),
+        _choice(
+            "l2-stale", "answer_stale", "ABCD", "B", 1, "Which inputs did the posterior you have depend on?"
+        ),
     ]
 }
 
@@ -236,7 +298,10 @@ def reference_and_hint(grade_id: str, namespace: dict, challenge: int = 0) -> di
     """What the grader takes from a run of the source lesson for exercise `grade_id`."""
     exercise = EXERCISES[grade_id]
     return {
-        "reference": {"comparator": exercise.comparator, "data": reference_data(grade_id, namespace, challenge)},
+        "reference": {
+            "comparator": exercise.comparator,
+            "data": reference_data(grade_id, namespace, challenge),
+        },
         "hint": exercise.hint,
     }
 
@@ -307,6 +372,10 @@ class Lesson:
         total = sum(EXERCISES[g].points for g in self.ids)
         print(f"Lesson {self.name}: provisional score {sum(self.earned.values())} of {total} points")
         for grade_id in self.ids:
-            state = "not checked" if grade_id not in self.earned else f"{self.earned[grade_id]} / {EXERCISES[grade_id].points}"
+            state = (
+                "not checked"
+                if grade_id not in self.earned
+                else f"{self.earned[grade_id]} / {EXERCISES[grade_id].points}"
+            )
             print(f"  {grade_id:<20} {state}")
         print(f"Provisional: your notebook is graded again in a fresh kernel. {HIDDEN_NOTE}")

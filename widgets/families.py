@@ -101,6 +101,4 @@ def family_of(site: str, d: dist.Distribution) -> tuple[Family, dict[str, float]
         if type(d) is family.cls:
             return family, {h.name: float(getattr(d, h.name)) for h in family.hypers}
     offered = ", ".join(FAMILIES[site])
-    raise ValueError(
-        f"the panel offers {offered} for {site}; got {type(d).__name__}"
-    )
+    raise ValueError(f"the panel offers {offered} for {site}; got {type(d).__name__}")

@@ -100,8 +100,9 @@ class FitPanel(ipw.VBox):
         super().__init__()
         self._thread: threading.Thread | None = None
         self.fit_button = _ui.button("Fit", description="Run NUTS on the data", icon="play", style="primary")
-        self.progress = ipw.FloatProgress(value=0.0, min=0.0, max=1.0, description="progress",
-                                          style={"description_width": "initial"})
+        self.progress = ipw.FloatProgress(
+            value=0.0, min=0.0, max=1.0, description="progress", style={"description_width": "initial"}
+        )
         self._status = ipw.Label("")
         settings = {
             "num_warmup": ipw.BoundedIntText(min=0, max=100_000, description="warmup"),
@@ -122,11 +123,9 @@ class FitPanel(ipw.VBox):
         self._density_marks, self._truth_marks, figures = {}, {}, []
         self.density_figures = {}
         for name in PARAMETERS:
-            fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px",
-                                     y_values=False)
+            fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px", y_values=False)
             scales["y"].min = 0.0
-            self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"],
-                                                  label="posterior density")
+            self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"], label="posterior density")
             self.density_figures[name] = fig
             self._truth_marks[name] = _ui.lines(scales, _ui.COLORS["truth"], dashed=True, label="true value")
             fig.marks = [self._density_marks[name], self._truth_marks[name]]
@@ -138,15 +137,18 @@ class FitPanel(ipw.VBox):
             self.stale_notice,
             self.summary_table,
             ipw.HBox(figures, layout=ipw.Layout(flex_flow="row wrap")),
-            _ui.key((_ui.COLORS["density"], "line", "posterior density (histogram of the draws)"),
-                    (_ui.COLORS["truth"], "dashed", "true value, when known")),
+            _ui.key(
+                (_ui.COLORS["density"], "line", "posterior density (histogram of the draws)"),
+                (_ui.COLORS["truth"], "dashed", "true value, when known"),
+            ),
             self.verdict_area,
             self._message,
             self._code_line,
         ]
         self.fit_button.on_click(lambda _: self.start())
-        self.observe(self._on_inputs, names=["x", "y", "priors", "num_warmup", "num_samples",
-                                            "num_chains", "seed"])
+        self.observe(
+            self._on_inputs, names=["x", "y", "priors", "num_warmup", "num_samples", "num_chains", "seed"]
+        )
         self.observe(lambda _: self._draw_truth(), names="true_values")
         self.priors = priors if priors is not None else Priors()
         self.x, self.y = x, y
@@ -186,8 +188,13 @@ class FitPanel(ipw.VBox):
                 if self.x is None or self.y is None:
                     raise ValueError("no data yet: give the panel x and y (or simulate some)")
                 result = inference.fit(
-                    self.x, self.y, self.priors, num_warmup=self.num_warmup,
-                    num_samples=self.num_samples, num_chains=self.num_chains, seed=self.seed,
+                    self.x,
+                    self.y,
+                    self.priors,
+                    num_warmup=self.num_warmup,
+                    num_samples=self.num_samples,
+                    num_chains=self.num_chains,
+                    seed=self.seed,
                     progress=self._on_progress,
                 )
                 self._show(result)

@@ -88,9 +88,7 @@ def _numeric_array(name: str, value: Any) -> np.ndarray:
     except Exception as err:  # ragged lists and the like
         raise ValueError(f"{name} must be an array of numbers; got {value!r}") from err
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(
-            f"{name} must be an array of numbers; got values of type {array.dtype}"
-        )
+        raise ValueError(f"{name} must be an array of numbers; got values of type {array.dtype}")
     if np.iscomplexobj(array):
         raise ValueError(f"{name} must be real numbers; got complex values")
     return array
@@ -108,9 +106,7 @@ def as_data(name: str, value: Any) -> np.ndarray:
     """
     array = _numeric_array(name, value)
     if array.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D array of numbers; got an array of shape {array.shape}"
-        )
+        raise ValueError(f"{name} must be a 1-D array of numbers; got an array of shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty; it needs at least one value")
     bad = np.flatnonzero(~np.isfinite(array))
@@ -187,16 +183,8 @@ def _number(value: Any) -> str:
 
 def _init_parameters(d: dist.Distribution) -> dict[str, Any]:
     """The constructor arguments that rebuild `d`, in constructor order."""
-    names = [
-        p
-        for p in inspect.signature(type(d).__init__).parameters
-        if p not in ("self", "validate_args")
-    ]
-    return {
-        n: getattr(d, n)
-        for n in names
-        if n in d.arg_constraints and getattr(d, n, None) is not None
-    }
+    names = [p for p in inspect.signature(type(d).__init__).parameters if p not in ("self", "validate_args")]
+    return {n: getattr(d, n) for n in names if n in d.arg_constraints and getattr(d, n, None) is not None}
 
 
 def _distribution_code(d: dist.Distribution) -> str:
@@ -276,8 +264,7 @@ def _check_prior_kind(site: str, d: Any) -> dist.Distribution:
         )
     if d.support.is_discrete:
         raise ValueError(
-            f"priors.{site} must be a continuous distribution; got {type(d).__name__}, "
-            "which is discrete"
+            f"priors.{site} must be a continuous distribution; got {type(d).__name__}, which is discrete"
         )
     return _to_float32(d)
 
@@ -343,7 +330,7 @@ sigma=dist.Exponential(rate=1.0))
     def tree_unflatten(cls, aux_data, children):
         """Rebuild without checks: JAX passes tracers and placeholders here."""
         priors = object.__new__(cls)
-        for site, child in zip(_SITES, children):
+        for site, child in zip(_SITES, children, strict=True):
             object.__setattr__(priors, site, child)
         return priors
 
@@ -399,8 +386,7 @@ def _call_with_priors(model: Callable) -> Callable:
 def _check_priors(priors: Any) -> Priors:
     if not isinstance(priors, Priors):
         raise ValueError(
-            f"priors must be a widgets.inference.Priors, e.g. Priors(a=dist.Normal(0.0, 5.0)); "
-            f"got {priors!r}"
+            f"priors must be a widgets.inference.Priors, e.g. Priors(a=dist.Normal(0.0, 5.0)); got {priors!r}"
         )
     return priors
 
@@ -616,9 +602,14 @@ def exact_posterior_moments(x, y, priors: Priors = TUTORIAL_PRIORS, *, grid: int
         For other prior families, where no closed form is used.
     """
     priors = _check_priors(priors)
-    if not (isinstance(priors.a, dist.Normal) and isinstance(priors.b, dist.Normal)
-            and isinstance(priors.sigma, dist.HalfNormal)):
-        raise ValueError(f"the exact posterior needs Normal priors on a and b and HalfNormal on sigma; got {priors!r}")
+    if not (
+        isinstance(priors.a, dist.Normal)
+        and isinstance(priors.b, dist.Normal)
+        and isinstance(priors.sigma, dist.HalfNormal)
+    ):
+        raise ValueError(
+            f"the exact posterior needs Normal priors on a and b and HalfNormal on sigma; got {priors!r}"
+        )
     x, y = (np.asarray(as_data(n, v), np.float64) for n, v in (("x", x), ("y", y)))
     design = np.column_stack([x, np.ones_like(x)])
     prior_mean = np.array([float(priors.a.loc), float(priors.b.loc)])
@@ -658,9 +649,7 @@ def exact_posterior_moments(x, y, priors: Priors = TUTORIAL_PRIORS, *, grid: int
 
 @jax.jit
 def _densities(priors: Priors, grids: dict[str, jax.Array]) -> dict[str, jax.Array]:
-    return {
-        site: jnp.exp(getattr(priors, site).log_prob(grid)) for site, grid in grids.items()
-    }
+    return {site: jnp.exp(getattr(priors, site).log_prob(grid)) for site, grid in grids.items()}
 
 
 def prior_densities(priors: Priors, grids: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -710,7 +699,7 @@ def predictive_bands(y) -> dict[str, np.ndarray]:
     if y.ndim != 2 or y.shape[0] < 2:
         raise ValueError(f"y must have shape (draws >= 2, points); got {y.shape}")
     q = np.percentile(y, BAND_PERCENTILES, axis=0)
-    return dict(zip(("lower95", "lower50", "median", "upper50", "upper95"), q))
+    return dict(zip(("lower95", "lower50", "median", "upper50", "upper95"), q, strict=True))
 
 
 TEST_STATISTICS = ("mean", "sd", "min", "max", "quantile")
@@ -807,9 +796,7 @@ class _Sampler:
         self.num_chains = num_chains
         devices = _chain_devices(chain_method, num_chains)
         self.mesh = (
-            jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",))
-            if devices > 1
-            else None
+            jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",)) if devices > 1 else None
         )
         self.sequential = chain_method == "sequential"
         self.kernel = NUTS(_call_with_priors(model), target_accept_prob=target)
@@ -860,9 +847,7 @@ class _Sampler:
                 record = {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
                 j = jnp.clip(i - self.num_warmup, 0, self.num_samples - 1)
                 keep = i >= self.num_warmup
-                buffer = jax.tree.map(
-                    lambda b, v: b.at[j].set(jnp.where(keep, v, b[j])), buffer, record
-                )
+                buffer = jax.tree.map(lambda b, v: b.at[j].set(jnp.where(keep, v, b[j])), buffer, record)
                 return state, buffer
 
             return jax.lax.fori_loop(start, stop, body, (state, buffer))
@@ -877,9 +862,7 @@ class _Sampler:
         args = (x, y, priors)
         constrain = self.kernel.postprocess_fn(args, {})
         samples = jax.vmap(jax.vmap(constrain))(z)
-        loglik = _log_likelihood(
-            _call_with_priors(self.model), samples, *args, batch_ndims=2, parallel=True
-        )
+        loglik = _log_likelihood(_call_with_priors(self.model), samples, *args, batch_ndims=2, parallel=True)
         return samples, loglik
 
     def run(self, seed, x, y, priors, progress=None):
@@ -892,7 +875,7 @@ class _Sampler:
         # for Python, and no device waits for another between chunks. Then wait
         # for each chunk's small token in turn and report it.
         finished = []
-        for start, stop in zip(bounds[:-1], bounds[1:]):
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
             states, buffers, token = self.advance(states, buffers, start, stop, x, y, priors)
             finished.append((stop, token))
         if progress is not None:
@@ -1024,8 +1007,9 @@ class Fit:
     latent_sites: tuple[str, ...]
 
     @classmethod
-    def from_mcmc(cls, mcmc, x, y, *, model: Callable | None = None,
-                  priors: Priors = TUTORIAL_PRIORS, seed: int = 0) -> Fit:
+    def from_mcmc(
+        cls, mcmc, x, y, *, model: Callable | None = None, priors: Priors = TUTORIAL_PRIORS, seed: int = 0
+    ) -> Fit:
         """A Fit from a NumPyro ``MCMC`` that has run on ``(x, y)``.
 
         Lets the panels and checks use a run made the tutorial's way, without
@@ -1054,9 +1038,17 @@ class Fit:
         stats = {"diverging": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"])}
         bound = _call_with_priors(model)
         loglik = _log_likelihood(bound, samples, x_arr, y_arr, priors, batch_ndims=2, parallel=True)
-        return cls(samples=samples, sample_stats=stats, log_likelihood=_to_numpy(loglik),
-                   x=x_arr, y=y_arr, priors=priors, model=model, seed=int(seed),
-                   latent_sites=tuple(sorted(samples)))
+        return cls(
+            samples=samples,
+            sample_stats=stats,
+            log_likelihood=_to_numpy(loglik),
+            x=x_arr,
+            y=y_arr,
+            priors=priors,
+            model=model,
+            seed=int(seed),
+            latent_sites=tuple(sorted(samples)),
+        )
 
     @functools.cached_property
     def idata(self) -> az.InferenceData:
@@ -1073,9 +1065,7 @@ class Fit:
             posterior=self.samples,
             sample_stats=self.sample_stats,
             log_likelihood=self.log_likelihood,
-            posterior_predictive={
-                name: v.reshape(shape + v.shape[1:]) for name, v in replicated.items()
-            },
+            posterior_predictive={name: v.reshape(shape + v.shape[1:]) for name, v in replicated.items()},
             observed_data={"y": self.y},
             constant_data={"x": self.x},
             dims=dims,
@@ -1177,8 +1167,7 @@ def fit(
     x_arr, y_arr = as_data("x", x), as_data("y", y)
     if x_arr.shape != y_arr.shape:
         raise ValueError(
-            f"x and y must have the same length; got len(x)={x_arr.shape[0]} and "
-            f"len(y)={y_arr.shape[0]}"
+            f"x and y must have the same length; got len(x)={x_arr.shape[0]} and len(y)={y_arr.shape[0]}"
         )
     priors = _check_priors(priors)
     num_warmup = _as_count("num_warmup", num_warmup, minimum=0)

@@ -1,4 +1,4 @@
-"""PredictiveCheckPanel: does data replicated from the model look like the data?"""
+"""PredictiveCheckPanel: do data replicated from the model look like the observed data."""
 
 from __future__ import annotations
 
@@ -69,21 +69,30 @@ class PredictiveCheckPanel(ipw.VBox):
     code = tr.Unicode(help="The panel's settings as one line of code.")
     message = tr.Unicode(help="The message shown; empty when all is well.")
 
-    def __init__(self, x=None, y=None, *, fit: Fit | None = None, priors: Priors | None = None,
-                 **kwargs):
+    def __init__(self, x=None, y=None, *, fit: Fit | None = None, priors: Priors | None = None, **kwargs):
         super().__init__()
         self._draws: dict | None = None  # replicated y at the observed x and on the grid
-        self.kind_buttons = ipw.ToggleButtons(options=["posterior", "prior"], description="check",
-                                              tooltips=["posterior predictive", "prior predictive"],
-                                              style={"description_width": _ui.LABEL_WIDTH})
-        self.statistic_choice = _ui.dropdown("statistic T", list(TEST_STATISTICS), "mean",
-                                             description="Test statistic of a data set")
-        self.quantile_slider = _ui.slider("quantile q", 0.9, 0.0, 1.0, 0.01,
-                                          description="Which quantile, for statistic 'quantile'")
-        self.draws_slider = _ui.slider("draws", 500, 10, PRIOR_DRAWS, 10, integer=True,
-                                       description="Number of replicated data sets")
-        for trait, control in (("kind", self.kind_buttons), ("statistic", self.statistic_choice),
-                               ("quantile", self.quantile_slider), ("num_draws", self.draws_slider)):
+        self.kind_buttons = ipw.ToggleButtons(
+            options=["posterior", "prior"],
+            description="check",
+            tooltips=["posterior predictive", "prior predictive"],
+            style={"description_width": _ui.LABEL_WIDTH},
+        )
+        self.statistic_choice = _ui.dropdown(
+            "statistic T", list(TEST_STATISTICS), "mean", description="Test statistic of a data set"
+        )
+        self.quantile_slider = _ui.slider(
+            "quantile q", 0.9, 0.0, 1.0, 0.01, description="Which quantile, for statistic 'quantile'"
+        )
+        self.draws_slider = _ui.slider(
+            "draws", 500, 10, PRIOR_DRAWS, 10, integer=True, description="Number of replicated data sets"
+        )
+        for trait, control in (
+            ("kind", self.kind_buttons),
+            ("statistic", self.statistic_choice),
+            ("quantile", self.quantile_slider),
+            ("num_draws", self.draws_slider),
+        ):
             _ui.tie(self, trait, control)
 
         self.bands_figure, scales = _ui.figure("Replicated data: bands and median", "x", "y")
@@ -92,25 +101,32 @@ class PredictiveCheckPanel(ipw.VBox):
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y_rep")
         self._data = _ui.scatter(scales, _ui.COLORS["data"], label="observed data")
         self.bands_figure.marks = [self._band95, self._band50, self._median, self._data]
-        bands_key = _ui.key((_ui.COLORS["data"], "dot", "observed data"),
-                            (_ui.COLORS["band"], "band", "50% and 95% of replicated y"),
-                            (_ui.COLORS["band"], "line", "median"))
+        bands_key = _ui.key(
+            (_ui.COLORS["data"], "dot", "observed data"),
+            (_ui.COLORS["band"], "band", "50% and 95% of replicated y"),
+            (_ui.COLORS["band"], "line", "median"),
+        )
         self.statistic_figure, stat_scales = _ui.figure("Test statistic", "T", "count", height="220px")
         stat_scales["y"].min = 0.0
-        self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5,
-                                    label="T(replicated y)")
+        self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5, label="T(replicated y)")
         self._observed = _ui.lines(stat_scales, _ui.COLORS["stat"], width=3.0, label="T(observed y)")
         self.statistic_figure.marks = [self._histogram, self._observed]
-        statistic_key = _ui.key((_ui.COLORS["draws"], "line", "T of each replicated data set"),
-                                (_ui.COLORS["stat"], "line", "T of the observed data"))
+        statistic_key = _ui.key(
+            (_ui.COLORS["draws"], "line", "T of each replicated data set"),
+            (_ui.COLORS["stat"], "line", "T of the observed data"),
+        )
         self._readout = ipw.HTML()
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
         self.children = [
             _ui.heading("Predictive check"),
-            ipw.HBox([ipw.VBox([self.kind_buttons, self.statistic_choice]),
-                      ipw.VBox([self.quantile_slider, self.draws_slider])],
-                     layout=ipw.Layout(flex_flow="row wrap")),
+            ipw.HBox(
+                [
+                    ipw.VBox([self.kind_buttons, self.statistic_choice]),
+                    ipw.VBox([self.quantile_slider, self.draws_slider]),
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
+            ),
             self.bands_figure,
             bands_key,
             self.statistic_figure,
@@ -169,7 +185,9 @@ class PredictiveCheckPanel(ipw.VBox):
                 raise ValueError(f"draws must be at least 2; got {self.num_draws}")
             count = min(self.num_draws, available)
             observed_y = inference.as_data("y", self.y)
-            replicated = inference.summary_statistic(self._draws["at_data"][:count], self.statistic, q=self.quantile)
+            replicated = inference.summary_statistic(
+                self._draws["at_data"][:count], self.statistic, q=self.quantile
+            )
             observed = float(inference.summary_statistic(observed_y, self.statistic, q=self.quantile))
             p_value = inference.predictive_pvalue(replicated, observed)
             bands = inference.predictive_bands(self._draws["on_grid"][:count])

@@ -56,9 +56,7 @@ class PriorPanel(ipw.VBox):
 
     priors = tr.Instance(Priors, help="The priors shown: the last valid choice.")
     x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=(-2.0, 2.0), help="x range plotted.")
-    plausible = tr.Tuple(
-        tr.Float(), tr.Float(), default_value=(-10.0, 10.0), help="Plausible range of y."
-    )
+    plausible = tr.Tuple(tr.Float(), tr.Float(), default_value=(-10.0, 10.0), help="Plausible range of y.")
     outside_share = tr.Float(help="Share of prior predictive y outside the plausible range.")
     seed = tr.Int(0, help="Seed of the prior predictive draws.")
     code = tr.Unicode(help="The priors as one line of code.")
@@ -75,9 +73,7 @@ class PriorPanel(ipw.VBox):
         self._slider_boxes: dict[str, ipw.VBox] = {}
         self.density_figures = {}
         self._density_marks = {}
-        self._density_grids = {
-            site: np.linspace(*DENSITY_RANGES[site], 201) for site in SITES
-        }
+        self._density_grids = {site: np.linspace(*DENSITY_RANGES[site], 201) for site in SITES}
         columns = [self._site_column(site) for site in SITES]
 
         self.figure, scales = _ui.figure("Prior predictive: lines and bands of y", "x", "y")
@@ -86,11 +82,10 @@ class PriorPanel(ipw.VBox):
         self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y")
         self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y")
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y")
-        self._lines = _ui.lines(scales, _ui.COLORS["draws"], opacity=0.35, width=1.0,
-                                label="regression lines")
-        self.figure.marks = [
-            self._plausible_band, self._band95, self._band50, self._lines, self._median
-        ]
+        self._lines = _ui.lines(
+            scales, _ui.COLORS["draws"], opacity=0.35, width=1.0, label="regression lines"
+        )
+        self.figure.marks = [self._plausible_band, self._band95, self._band50, self._lines, self._median]
         self._key = _ui.key(
             (_ui.COLORS["truth"], "band", "plausible y"),
             (_ui.COLORS["band"], "band", "50% and 95% of prior predictive y"),
@@ -105,9 +100,7 @@ class PriorPanel(ipw.VBox):
             "plausible y", self.plausible, description="range of y you find plausible"
         )
         self._readout = ipw.HTML()
-        self.reset_button = _ui.button(
-            "Reset", description="Back to the tutorial's priors", icon="undo"
-        )
+        self.reset_button = _ui.button("Reset", description="Back to the tutorial's priors", icon="undo")
         self.redraw_button = _ui.button(
             "New draws", description="Draw new prior predictive samples", icon="refresh"
         )
@@ -149,30 +142,41 @@ class PriorPanel(ipw.VBox):
 
     def _site_column(self, site: str) -> ipw.VBox:
         family = _ui.dropdown(
-            f"{site} family", list(FAMILIES[site]), next(iter(FAMILIES[site])),
+            f"{site} family",
+            list(FAMILIES[site]),
+            next(iter(FAMILIES[site])),
             description=f"Distribution family of the prior on {SITE_TITLES[site]}",
         )
         family.observe(lambda change, site=site: self._on_family(site, change), names="value")
         self.family_controls[site] = family
         self._slider_boxes[site] = ipw.VBox()
         fig, scales = _ui.figure(
-            f"prior of {SITE_TITLES[site]}", site, "density",
-            x_range=DENSITY_RANGES[site], height="180px", y_values=False,
+            f"prior of {SITE_TITLES[site]}",
+            site,
+            "density",
+            x_range=DENSITY_RANGES[site],
+            height="180px",
+            y_values=False,
         )
         scales["y"].min = 0.0
         mark = _ui.lines(scales, _ui.COLORS["density"], label="prior density")
         fig.marks = [mark]
         self._density_marks[site] = mark
         self.density_figures[site] = fig
-        return ipw.VBox([family, self._slider_boxes[site], fig], layout=ipw.Layout(width="33%", min_width="270px"))
+        return ipw.VBox(
+            [family, self._slider_boxes[site], fig], layout=ipw.Layout(width="33%", min_width="270px")
+        )
 
     def _make_sliders(self, site: str, family_name: str, values: dict[str, float]) -> None:
         family = FAMILIES[site][family_name]
         sliders = {}
         for hyper in family.hypers:
             slider = _ui.slider(
-                f"{site}: {hyper.name}", values.get(hyper.name, hyper.default),
-                hyper.low, hyper.high, hyper.step,
+                f"{site}: {hyper.name}",
+                values.get(hyper.name, hyper.default),
+                hyper.low,
+                hyper.high,
+                hyper.step,
                 description=f"{hyper.name} of the {family_name} prior on {SITE_TITLES[site]}",
             )
             slider.observe(lambda _: self._update(), names="value")
@@ -216,7 +220,8 @@ class PriorPanel(ipw.VBox):
 
     def _on_ranges(self, change) -> None:
         low_box, high_box = (
-            (self.x_low, self.x_high) if change["name"] == "x_range"
+            (self.x_low, self.x_high)
+            if change["name"] == "x_range"
             else (self.plausible_low, self.plausible_high)
         )
         low_box.value, high_box.value = change["new"]
@@ -264,7 +269,9 @@ class PriorPanel(ipw.VBox):
                 self._scales["y"].min, self._scales["y"].max = y_low - width / 2, y_high + width / 2
             with self._scales["x"].hold_sync():
                 self._scales["x"].min, self._scales["x"].max = x_low, x_high
-            _ui.set_data(self._plausible_band, x=grid, y=[np.full_like(grid, y_low), np.full_like(grid, y_high)])
+            _ui.set_data(
+                self._plausible_band, x=grid, y=[np.full_like(grid, y_low), np.full_like(grid, y_high)]
+            )
             _ui.set_data(self._band95, x=grid, y=[bands["lower95"], bands["upper95"]])
             _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
             _ui.set_data(self._median, x=grid, y=bands["median"])

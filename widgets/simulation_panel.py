@@ -75,11 +75,20 @@ class SimulationPanel(ipw.VBox):
         self.b_slider = _ui.slider("true b", -0.5, -5.0, 5.0, 0.05, description="True intercept b")
         self.sigma_slider = _ui.slider("true sigma", 0.3, 0.0, 3.0, 0.01, description="True noise sigma")
         self.n_slider = _ui.slider("n", 80, 0, MAX_N, 1, integer=True, description="Number of points")
-        self.seed_box = ipw.IntText(description="seed", style={"description_width": _ui.LABEL_WIDTH},
-                                    layout=ipw.Layout(width="16em"), tooltip="Seed of the simulation")
+        self.seed_box = ipw.IntText(
+            description="seed",
+            style={"description_width": _ui.LABEL_WIDTH},
+            layout=ipw.Layout(width="16em"),
+            tooltip="Seed of the simulation",
+        )
         x_row, self.x_low, self.x_high = _ui.range_boxes("x range", self.x_range)
-        for name, control in (("a", self.a_slider), ("b", self.b_slider), ("sigma", self.sigma_slider),
-                              ("n", self.n_slider), ("seed", self.seed_box)):
+        for name, control in (
+            ("a", self.a_slider),
+            ("b", self.b_slider),
+            ("sigma", self.sigma_slider),
+            ("n", self.n_slider),
+            ("seed", self.seed_box),
+        ):
             _ui.tie(self, name, control)
         self.x_low.observe(lambda c: setattr(self, "x_range", (c["new"], self.x_range[1])), names="value")
         self.x_high.observe(lambda c: setattr(self, "x_range", (self.x_range[0], c["new"])), names="value")
@@ -88,15 +97,20 @@ class SimulationPanel(ipw.VBox):
         self._truth = _ui.lines(self._scales, _ui.COLORS["truth"], label="true line a*x + b")
         self._points = _ui.scatter(self._scales, _ui.COLORS["data"], label="simulated data")
         self.figure.marks = [self._truth, self._points]
-        self._key = _ui.key((_ui.COLORS["data"], "dot", "simulated data"),
-                            (_ui.COLORS["truth"], "line", "true line a*x + b"))
+        self._key = _ui.key(
+            (_ui.COLORS["data"], "dot", "simulated data"), (_ui.COLORS["truth"], "line", "true line a*x + b")
+        )
         self._message = _ui.MessageArea()
         self._code_line = _ui.CodeLine()
         self.children = [
             _ui.heading("Simulate data from the model"),
-            ipw.HBox([ipw.VBox([self.a_slider, self.b_slider, self.sigma_slider]),
-                      ipw.VBox([self.n_slider, x_row, self.seed_box])],
-                     layout=ipw.Layout(flex_flow="row wrap")),
+            ipw.HBox(
+                [
+                    ipw.VBox([self.a_slider, self.b_slider, self.sigma_slider]),
+                    ipw.VBox([self.n_slider, x_row, self.seed_box]),
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
+            ),
             self.figure,
             self._key,
             self._message,

@@ -50,9 +50,7 @@ class WorkflowPanel(ipw.VBox):
         self.prior_panel = PriorPanel(priors=priors)
         self.simulation_panel = SimulationPanel(**(simulation or {}))
         sim = self.simulation_panel
-        self.fit_panel = FitPanel(
-            sim.x, sim.y, priors=self.prior_panel.priors, true_values=self._truth()
-        )
+        self.fit_panel = FitPanel(sim.x, sim.y, priors=self.prior_panel.priors, true_values=self._truth())
         self.check_panel = PredictiveCheckPanel(sim.x, sim.y, priors=self.prior_panel.priors)
         self.tabs = ipw.Tab(
             children=[self.prior_panel, self.simulation_panel, self.fit_panel, self.check_panel],
@@ -66,8 +64,9 @@ class WorkflowPanel(ipw.VBox):
             tr.dlink((self.prior_panel, name), (self.fit_panel, name))
             tr.dlink((self.prior_panel, name), (self.check_panel, name))
         sim.observe(self._on_data, names=["x", "y"])
-        sim.observe(lambda _: setattr(self.fit_panel, "true_values", self._truth()),
-                    names=["a", "b", "sigma"])
+        sim.observe(
+            lambda _: setattr(self.fit_panel, "true_values", self._truth()), names=["a", "b", "sigma"]
+        )
         tr.dlink((self.fit_panel, "fit"), (self.check_panel, "fit"))
         tr.dlink((self.fit_panel, "stale"), (self, "stale"))
         self.observe(self._on_stale, names="stale")

@@ -65,17 +65,24 @@ def make_submissions(folder):
 
     redefines = nbformat.from_dict(source)
     replace_answer(redefines, "l1-model", WRONG_MODEL)
-    add_after(redefines, "l1-model-answer",
-              "import widgets.exercises, widgets.grading.compare as compare\n"
-              "lesson.check = lambda *a, **k: print('[l1-model] Correct: 2 points.')\n"
-              "widgets.exercises.Lesson.assert_correct = lambda *a, **k: None\n"
-              "compare.verdict = lambda *a, **k: (True, 'right')\n"
-              "widgets.exercises.answer_data = lambda *a, **k: {'forged': True}")
+    add_after(
+        redefines,
+        "l1-model-answer",
+        "import widgets.exercises, widgets.grading.compare as compare\n"
+        "lesson.check = lambda *a, **k: print('[l1-model] Correct: 2 points.')\n"
+        "widgets.exercises.Lesson.assert_correct = lambda *a, **k: None\n"
+        "compare.verdict = lambda *a, **k: (True, 'right')\n"
+        "widgets.exercises.answer_data = lambda *a, **k: {'forged': True}",
+    )
     student("redefines-checks", redefines)
 
     allclose = nbformat.from_dict(source)
     replace_answer(allclose, "l1-model", WRONG_MODEL)
-    add_after(allclose, "l1-model-answer", "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.isfinite = lambda *a, **k: True")
+    add_after(
+        allclose,
+        "l1-model-answer",
+        "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.isfinite = lambda *a, **k: True",
+    )
     student("patches-allclose", allclose)
 
     edits_tests = nbformat.from_dict(source)
@@ -108,8 +115,22 @@ def graded(tmp_path_factory):
     make_submissions(folder)
     before = digest(folder)
     out = tmp_path_factory.mktemp("report")
-    code = main(["grade", str(folder), "--source", str(LESSON.parent), "--out", str(out),
-                 "--timeout", str(TIMEOUT), "--jobs", "2", "--challenge", "4242"])
+    code = main(
+        [
+            "grade",
+            str(folder),
+            "--source",
+            str(LESSON.parent),
+            "--out",
+            str(out),
+            "--timeout",
+            str(TIMEOUT),
+            "--jobs",
+            "2",
+            "--challenge",
+            "4242",
+        ]
+    )
     rows = json.loads((out / "grades.json").read_text())["rows"]
     return {"code": code, "rows": rows, "out": out, "before": before, "after": digest(folder)}
 
@@ -135,7 +156,14 @@ def test_full_marks_for_the_source_and_zero_for_blank(graded):
 def test_partial_gets_what_it_earned(graded):
     """Do a wrong model and a wrong choice lose exactly their points?"""
     earned, reasons = points(graded, "partial")
-    assert earned == {"l1-model": 0, "l1-data": 1, "l1-posterior-mean": 2, "l1-rhat": 0, "l1-ess": 1, "l1-fit-panel": 2}
+    assert earned == {
+        "l1-model": 0,
+        "l1-data": 1,
+        "l1-posterior-mean": 2,
+        "l1-rhat": 0,
+        "l1-ess": 1,
+        "l1-fit-panel": 2,
+    }
     assert "draws of b differ" in reasons["l1-model"]
 
 
@@ -167,14 +195,32 @@ def test_deleted_and_edited_test_cells_are_restored(graded):
 def test_a_loop_forever_keeps_earlier_points(graded):
     """Does a notebook that never ends keep the points before the loop and say it ran out of time?"""
     earned, reasons = points(graded, "loops-forever")
-    assert earned == {"l1-model": 2, "l1-data": 1, "l1-posterior-mean": 2, "l1-rhat": 1, "l1-ess": 1, "l1-fit-panel": 0}
-    assert "ran out of time" in reasons["l1-fit-panel"] or "interrupted" in reasons["l1-fit-panel"].lower() or "KeyboardInterrupt" in reasons["l1-fit-panel"]
+    assert earned == {
+        "l1-model": 2,
+        "l1-data": 1,
+        "l1-posterior-mean": 2,
+        "l1-rhat": 1,
+        "l1-ess": 1,
+        "l1-fit-panel": 0,
+    }
+    assert (
+        "ran out of time" in reasons["l1-fit-panel"]
+        or "interrupted" in reasons["l1-fit-panel"].lower()
+        or "KeyboardInterrupt" in reasons["l1-fit-panel"]
+    )
 
 
 def test_os_exit_keeps_earlier_points(graded):
     """Does a notebook that kills its kernel keep the points earned before and say the kernel died?"""
     earned, reasons = points(graded, "calls-os-exit")
-    assert earned == {"l1-model": 2, "l1-data": 1, "l1-posterior-mean": 2, "l1-rhat": 1, "l1-ess": 0, "l1-fit-panel": 0}
+    assert earned == {
+        "l1-model": 2,
+        "l1-data": 1,
+        "l1-posterior-mean": 2,
+        "l1-rhat": 1,
+        "l1-ess": 0,
+        "l1-fit-panel": 0,
+    }
     assert "kernel died" in reasons["l1-ess"]
 
 

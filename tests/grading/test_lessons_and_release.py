@@ -38,7 +38,9 @@ def test_at_least_five_exercises_of_three_kinds_with_registered_points(path):
         gid = notebooks.grade_id(cell)
         assert notebooks.nbgrader(cell)["points"] == EXERCISES[gid].points
         assert f'lesson.check("{gid}")' in cell.source and notebooks.BEGIN_HIDDEN in cell.source
-    answers = {notebooks.grade_id(c).removesuffix("-answer"): c.source for c in nb.cells if notebooks.is_solution(c)}
+    answers = {
+        notebooks.grade_id(c).removesuffix("-answer"): c.source for c in nb.cells if notebooks.is_solution(c)
+    }
     kinds = set()
     for gid, source in answers.items():
         if EXERCISES[gid].comparator == "choice":
@@ -79,10 +81,14 @@ def test_released_versions_hold_no_solutions_hidden_tests_or_outputs(released, i
     text = "\n".join(c.source for c in student.cells)
     hidden = [line for c in source.cells for line in re.findall(r"BEGIN HIDDEN TESTS\n(.*?)\n", c.source)]
     # Secret lines: those of solution regions that appear nowhere else in the source.
-    public = "\n".join(notebooks._replace_regions(c.source, notebooks.BEGIN_SOLUTION, notebooks.END_SOLUTION, None)
-                       for c in source.cells)
+    public = "\n".join(
+        notebooks._replace_regions(c.source, notebooks.BEGIN_SOLUTION, notebooks.END_SOLUTION, None)
+        for c in source.cells
+    )
     public_lines = {line.strip() for line in public.split("\n")}
-    solutions = [line for c in source.cells for line in notebooks.solution_text(c.source) if line not in public_lines]
+    solutions = [
+        line for c in source.cells for line in notebooks.solution_text(c.source) if line not in public_lines
+    ]
     assert len(solutions) >= 6 and hidden
     released_lines = {line.strip() for line in text.split("\n")}
     assert not [line for line in solutions if line in released_lines]
@@ -95,8 +101,13 @@ def test_released_versions_hold_no_solutions_hidden_tests_or_outputs(released, i
 def test_released_lesson_runs_to_the_end_and_scores_zero(released):
     """Run in a fresh kernel, does a released lesson reach its last cell with 0 points?"""
     nb = notebooks.read(released / LESSONS[0].name)
-    NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": str(released)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=300,
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(released)}},
+    ).execute()
     summary = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     assert "provisional score 0 of 9 points" in summary
 
@@ -112,7 +123,15 @@ def test_solution_regions_keep_indentation():
     """Is a solution inside a function replaced by an indented stub?"""
     cell = notebooks.nbformat.v4.new_code_cell(
         "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION",
-        metadata={"nbgrader": {"solution": True, "grade_id": "f", "grade": False, "locked": False, "schema_version": 3}},
+        metadata={
+            "nbgrader": {
+                "solution": True,
+                "grade_id": "f",
+                "grade": False,
+                "locked": False,
+                "schema_version": 3,
+            }
+        },
     )
     notebooks.clear_solutions(cell)
     assert cell.source == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"

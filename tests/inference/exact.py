@@ -28,8 +28,10 @@ def direct_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0, grid=40
     log_post, means, second = [], [], []
     for s in sigmas:
         marginal = s**2 * np.eye(len(x)) + design @ cov0 @ design.T
-        log_post.append(stats.halfnorm.logpdf(s, scale=sigma_scale)
-                        + stats.multivariate_normal.logpdf(y, design @ mean0, marginal))
+        log_post.append(
+            stats.halfnorm.logpdf(s, scale=sigma_scale)
+            + stats.multivariate_normal.logpdf(y, design @ mean0, marginal)
+        )
         cov = np.linalg.inv(np.linalg.inv(cov0) + design.T @ design / s**2)
         m = cov @ (np.linalg.solve(cov0, mean0) + design.T @ y / s**2)
         means.append(m)

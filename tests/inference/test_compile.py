@@ -51,7 +51,14 @@ def test_refit_does_not_recompile(compile_counter):
     counter = compile_counter()
     x2, y2 = make_data(40, seed=1, a=-1.0)
     fit(x2, y2, num_warmup=100, num_samples=100, seed=1)
-    fit(x, y, Priors(a=dist.Normal(1.0, 0.5), b=dist.Normal(0.0, 3.0)), num_warmup=100, num_samples=100, seed=2)
+    fit(
+        x,
+        y,
+        Priors(a=dist.Normal(1.0, 0.5), b=dist.Normal(0.0, 3.0)),
+        num_warmup=100,
+        num_samples=100,
+        seed=2,
+    )
     fit(x, y, num_warmup=100, num_samples=100, seed=3, progress=lambda fraction: None)
     assert (counter.traces, counter.compilations) == (0, 0)
 

@@ -61,15 +61,30 @@ def unchecked(cls, *args):
     [
         ({"a": 3.0}, "priors.a must be a NumPyro distribution"),
         ({"b": "Normal(0, 1)"}, "priors.b must be a NumPyro distribution"),
-        ({"a": unchecked(dist.Normal, 0.0, 0.0)}, r"priors.a: the scale of Normal must be a finite number > 0; got 0.0"),
-        ({"b": unchecked(dist.Normal, 0.0, -1.0)}, r"priors.b: the scale of Normal must be a finite number > 0; got -1.0"),
+        (
+            {"a": unchecked(dist.Normal, 0.0, 0.0)},
+            r"priors.a: the scale of Normal must be a finite number > 0; got 0.0",
+        ),
+        (
+            {"b": unchecked(dist.Normal, 0.0, -1.0)},
+            r"priors.b: the scale of Normal must be a finite number > 0; got -1.0",
+        ),
         (
             {"a": unchecked(dist.Normal, float("nan"), 1.0)},
             "priors.a: the loc of Normal must be a finite number; got nan",
         ),
-        ({"a": unchecked(dist.Normal, 0.0, float("inf"))}, "priors.a: the scale of Normal must be a finite number > 0; got inf"),
-        ({"sigma": unchecked(dist.HalfNormal, -2.0)}, "priors.sigma: the scale of HalfNormal must be a finite number > 0"),
-        ({"sigma": unchecked(dist.Exponential, 0.0)}, "priors.sigma: the rate of Exponential must be a finite number > 0"),
+        (
+            {"a": unchecked(dist.Normal, 0.0, float("inf"))},
+            "priors.a: the scale of Normal must be a finite number > 0; got inf",
+        ),
+        (
+            {"sigma": unchecked(dist.HalfNormal, -2.0)},
+            "priors.sigma: the scale of HalfNormal must be a finite number > 0",
+        ),
+        (
+            {"sigma": unchecked(dist.Exponential, 0.0)},
+            "priors.sigma: the rate of Exponential must be a finite number > 0",
+        ),
         ({"sigma": dist.Normal(0.0, 1.0)}, "priors.sigma must put all its mass on positive numbers"),
         ({"sigma": dist.Uniform(-1.0, 1.0)}, "priors.sigma must put all its mass on positive numbers"),
         ({"b": dist.Uniform(2.0, 1.0)}, r"priors.b: .* has no valid density; .* low must be below high"),

@@ -40,7 +40,9 @@ def test_densities_and_reference_lines_are_plotted(fitted_panel):
         marks = marks_by_label(fitted_panel.density_figures[name])
         density = marks["posterior density"]
         mean = fitted_panel.fit.samples[name].mean()
-        assert density.x[np.argmax(density.y)] == pytest.approx(mean, abs=4 * float(fitted_panel.fit.samples[name].std()))
+        assert density.x[np.argmax(density.y)] == pytest.approx(
+            mean, abs=4 * float(fitted_panel.fit.samples[name].std())
+        )
         np.testing.assert_allclose(marks["true value"].x.ravel(), [true, true])
 
 

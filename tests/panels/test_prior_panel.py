@@ -68,7 +68,9 @@ def test_copy_as_code_rebuilds_the_same_state():
     panel.family_controls["sigma"].value = "Exponential"
     panel.hyper_controls["sigma"]["rate"].value = 2.5
     panel.hyper_controls["b"]["loc"].value = 1.0
-    rebuilt = eval(f"PriorPanel(priors={panel.code})", {"PriorPanel": PriorPanel, "Priors": Priors, "dist": dist})
+    rebuilt = eval(
+        f"PriorPanel(priors={panel.code})", {"PriorPanel": PriorPanel, "Priors": Priors, "dist": dist}
+    )
     assert rebuilt.priors == panel.priors
     assert rebuilt.code == panel.code
     assert {k: s.value for k, s in rebuilt.hyper_controls["sigma"].items()} == {"rate": 2.5}
@@ -95,11 +97,31 @@ def choose_uniform_b(panel):
     [
         (None, slide("a", "scale", 0.0), "prior on a: Normal: scale must be a finite number > 0; got 0"),
         (None, slide("sigma", "scale", 0.0), "prior on sigma: HalfNormal: scale must be a finite number > 0"),
-        (choose_uniform_b, slide("b", "low", 6.0), r"prior on b: Uniform: low \(6\) must be below high \(5\)"),
-        (None, lambda p: setattr(p, "x_range", (1.0, 1.0)), r"x range: the low end \(1\) must be below the high end \(1\)"),
-        (None, lambda p: setattr(p.x_low, "value", 3.0), r"x range: the low end \(3\) must be below the high end \(2\)"),
-        (None, lambda p: setattr(p, "plausible", (5.0, -5.0)), r"plausible y: the low end \(5\) must be below the high end \(-5\)"),
-        (None, lambda p: setattr(p, "plausible", (float("nan"), 5.0)), "plausible y: both ends must be finite numbers"),
+        (
+            choose_uniform_b,
+            slide("b", "low", 6.0),
+            r"prior on b: Uniform: low \(6\) must be below high \(5\)",
+        ),
+        (
+            None,
+            lambda p: setattr(p, "x_range", (1.0, 1.0)),
+            r"x range: the low end \(1\) must be below the high end \(1\)",
+        ),
+        (
+            None,
+            lambda p: setattr(p.x_low, "value", 3.0),
+            r"x range: the low end \(3\) must be below the high end \(2\)",
+        ),
+        (
+            None,
+            lambda p: setattr(p, "plausible", (5.0, -5.0)),
+            r"plausible y: the low end \(5\) must be below the high end \(-5\)",
+        ),
+        (
+            None,
+            lambda p: setattr(p, "plausible", (float("nan"), 5.0)),
+            "plausible y: both ends must be finite numbers",
+        ),
     ],
 )
 def test_bad_input_shows_a_message_and_keeps_the_last_good_state(setup, move, message):

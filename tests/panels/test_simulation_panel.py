@@ -63,8 +63,14 @@ def test_code_line_rebuilds_the_same_data():
     [
         (lambda p: setattr(p.n_slider, "value", 0), "n must be an integer from 1 to 1000; got 0"),
         (lambda p: setattr(p.sigma_slider, "value", 0.0), "sigma must be > 0; got 0.0"),
-        (lambda p: setattr(p, "x_range", (2.0, 2.0)), r"x range: the low end \(2\) must be below the high end \(2\)"),
-        (lambda p: setattr(p.x_low, "value", 5.0), r"x range: the low end \(5\) must be below the high end \(2\)"),
+        (
+            lambda p: setattr(p, "x_range", (2.0, 2.0)),
+            r"x range: the low end \(2\) must be below the high end \(2\)",
+        ),
+        (
+            lambda p: setattr(p.x_low, "value", 5.0),
+            r"x range: the low end \(5\) must be below the high end \(2\)",
+        ),
         (lambda p: setattr(p, "a", float("nan")), "a must be a finite number; got nan"),
     ],
 )

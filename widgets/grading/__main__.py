@@ -28,19 +28,28 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--out", required=True, help="folder for grades.csv, grades.json, feedback/")
     grd.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
     grd.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: cores)")
-    grd.add_argument("--challenge", type=int, default=None, help="seed of the hidden checks (default: random)")
+    grd.add_argument(
+        "--challenge", type=int, default=None, help="seed of the hidden checks (default: random)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
             for path in release(args.source_dir, args.out_dir):
                 print(f"released {path}")
         else:
-            rows = grade(args.submissions_dir, args.source, args.out, timeout=args.timeout,
-                         jobs=args.jobs, challenge=args.challenge)
+            rows = grade(
+                args.submissions_dir,
+                args.source,
+                args.out,
+                timeout=args.timeout,
+                jobs=args.jobs,
+                challenge=args.challenge,
+            )
             students = sorted({r.student for r in rows})
             for student in students:
                 mine = [r for r in rows if r.student == student]
-                print(f"{student}: {sum(r.points for r in mine):g} of {sum(r.max_points for r in mine):g} points")
+                earned, possible = sum(r.points for r in mine), sum(r.max_points for r in mine)
+                print(f"{student}: {earned:g} of {possible:g} points")
             print(f"wrote {args.out}/grades.csv, grades.json and feedback/ for {len(students)} students")
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

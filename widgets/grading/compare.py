@@ -1,4 +1,4 @@
-"""Verdicts on plain data: is an answer right, compared with the reference?
+"""Verdicts on plain data: is an answer right, compared with the reference.
 
 Pure NumPy on JSON-like data (dicts, lists, numbers, strings), so the grader
 runs them in its own process on answers taken out of the student's kernel;
@@ -84,8 +84,11 @@ def within_mcse(answer, reference) -> tuple[bool, str]:
 
 
 def share_at_most(answer, reference) -> tuple[bool, str]:
-    """A share estimated from draws is at most the limit (allowing its binomial error),
-    and the slope's prior sd is at least the given minimum."""
+    """A share is at most the limit, allowing its binomial error; the slope's prior sd is large enough.
+
+    The share was estimated from draws, so it may exceed the limit by its
+    Monte Carlo error; the slope's prior sd must be at least the given minimum.
+    """
     share, draws = float(answer["share"]), int(answer["draws"])
     limit = float(reference["limit"])
     allowance = Z * math.sqrt(limit * (1 - limit) / draws)
@@ -129,8 +132,16 @@ def healthy_fit(answer, reference) -> tuple[bool, str]:
 
 COMPARATORS: dict[str, Callable] = {
     f.__name__: f
-    for f in (same_draws, regression_data, noise_is_standard_normal, within_mcse,
-              share_at_most, coverage, choice, healthy_fit)
+    for f in (
+        same_draws,
+        regression_data,
+        noise_is_standard_normal,
+        within_mcse,
+        share_at_most,
+        coverage,
+        choice,
+        healthy_fit,
+    )
 }
 
 

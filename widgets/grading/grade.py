@@ -171,7 +171,7 @@ def read_extractions(nb, marker: str) -> dict[str, dict]:
         for line in text.splitlines():
             if line.startswith(marker):
                 try:
-                    found[cell.metadata["grading"]["grade_id"]] = json.loads(line[len(marker):])
+                    found[cell.metadata["grading"]["grade_id"]] = json.loads(line[len(marker) :])
                 except json.JSONDecodeError:
                     pass
     return found
@@ -199,20 +199,33 @@ class Lesson:
 def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson:
     """Read a source lesson and run it once to get the reference of every exercise."""
     source = notebooks.read(path)
-    points = {notebooks.grade_id(c): float(notebooks.nbgrader(c).get("points", 0))
-              for c in source.cells if notebooks.is_test(c)}
-    references, ended = run_and_extract(nbformat.from_dict(source), "reference_and_hint",
-                                        challenge=challenge, timeout=timeout, path=path.parent)
+    points = {
+        notebooks.grade_id(c): float(notebooks.nbgrader(c).get("points", 0))
+        for c in source.cells
+        if notebooks.is_test(c)
+    }
+    references, ended = run_and_extract(
+        nbformat.from_dict(source),
+        "reference_and_hint",
+        challenge=challenge,
+        timeout=timeout,
+        path=path.parent,
+    )
     missing = [gid for gid in points if not references.get(gid, {}).get("ok")]
     if missing:
         raise RuntimeError(f"the source lesson {path.name} gave no reference for {missing} ({ended})")
-    return Lesson(path.stem, source, points,
-                  {gid: r["data"]["reference"] for gid, r in references.items()},
-                  {gid: r["data"]["hint"] for gid, r in references.items()})
+    return Lesson(
+        path.stem,
+        source,
+        points,
+        {gid: r["data"]["reference"] for gid, r in references.items()},
+        {gid: r["data"]["hint"] for gid, r in references.items()},
+    )
 
 
-def grade_submission(student: str, path: pathlib.Path, lesson: Lesson, *, challenge: int,
-                     timeout: float) -> list[Row]:
+def grade_submission(
+    student: str, path: pathlib.Path, lesson: Lesson, *, challenge: int, timeout: float
+) -> list[Row]:
     """Grade one submission; never raises for anything the submission does."""
     try:
         submission = notebooks.read(path)
@@ -220,7 +233,9 @@ def grade_submission(student: str, path: pathlib.Path, lesson: Lesson, *, challe
     except Exception as err:  # noqa: BLE001 - an unreadable notebook scores 0 with a reason
         reason = f"the submission could not be read ({type(err).__name__}: {err})"
         return [Row(student, lesson.name, gid, 0.0, pts, reason) for gid, pts in lesson.points.items()]
-    answers, ended = run_and_extract(nb, "answer_data", challenge=challenge, timeout=timeout, path=path.parent)
+    answers, ended = run_and_extract(
+        nb, "answer_data", challenge=challenge, timeout=timeout, path=path.parent
+    )
     rows = []
     for gid, max_points in lesson.points.items():
         answer = answers.get(gid)
@@ -247,13 +262,23 @@ def _missing(error: str) -> str:
 def _progress(done: int, total: int, started: float) -> None:
     width = 30
     filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                     f"submissions, {time.monotonic() - started:.0f} s")
+    sys.stderr.write(
+        f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+        f"submissions, {time.monotonic() - started:.0f} s"
+    )
     sys.stderr.flush()
 
 
-def grade(submissions_dir, source_dir, out_dir, *, timeout: float = 300.0, jobs: int | None = None,
-          challenge: int | None = None, progress: bool = True) -> list[Row]:
+def grade(
+    submissions_dir,
+    source_dir,
+    out_dir,
+    *,
+    timeout: float = 300.0,
+    jobs: int | None = None,
+    challenge: int | None = None,
+    progress: bool = True,
+) -> list[Row]:
     """Grade every ``<student>/<lesson>.ipynb`` and write the reports; return the rows.
 
     Writes ``grades.csv`` and ``grades.json`` (one row per student, lesson and
@@ -273,14 +298,25 @@ def grade(submissions_dir, source_dir, out_dir, *, timeout: float = 300.0, jobs:
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1; got {jobs}")
 
-    work = [(d.name, p) for d in sorted(submissions_dir.iterdir()) if d.is_dir()
-            for p in sorted(d.glob("*.ipynb")) if p.stem in sources]
+    work = [
+        (d.name, p)
+        for d in sorted(submissions_dir.iterdir())
+        if d.is_dir()
+        for p in sorted(d.glob("*.ipynb"))
+        if p.stem in sources
+    ]
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        lessons = dict(zip(sources, pool.map(
-            lambda path: load_lesson(path, challenge=challenge, timeout=timeout), sources.values())))
-        futures = [pool.submit(grade_submission, student, path, lessons[path.stem],
-                               challenge=challenge, timeout=timeout) for student, path in work]
+        loaded = pool.map(
+            lambda path: load_lesson(path, challenge=challenge, timeout=timeout), sources.values()
+        )
+        lessons = dict(zip(sources, loaded, strict=True))
+        futures = [
+            pool.submit(
+                grade_submission, student, path, lessons[path.stem], challenge=challenge, timeout=timeout
+            )
+            for student, path in work
+        ]
         rows, done = [], 0
         if progress:
             _progress(0, len(futures), started)
@@ -296,7 +332,9 @@ def grade(submissions_dir, source_dir, out_dir, *, timeout: float = 300.0, jobs:
     return rows
 
 
-def write_reports(rows: list[Row], lessons: dict[str, Lesson], out_dir: pathlib.Path, *, challenge: int) -> None:
+def write_reports(
+    rows: list[Row], lessons: dict[str, Lesson], out_dir: pathlib.Path, *, challenge: int
+) -> None:
     """grades.csv, grades.json and one feedback file per student."""
     out_dir.mkdir(parents=True, exist_ok=True)
     fields = [f.name for f in dataclasses.fields(Row)]
@@ -304,15 +342,19 @@ def write_reports(rows: list[Row], lessons: dict[str, Lesson], out_dir: pathlib.
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(dataclasses.asdict(r) for r in rows)
-    (out_dir / "grades.json").write_text(json.dumps(
-        {"challenge": challenge, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1))
+    (out_dir / "grades.json").write_text(
+        json.dumps({"challenge": challenge, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1)
+    )
     feedback = out_dir / "feedback"
     feedback.mkdir(exist_ok=True)
     for student in sorted({r.student for r in rows}):
         lines = [f"# Feedback for {student}", ""]
         for lesson in sorted({r.lesson for r in rows if r.student == student}):
             mine = [r for r in rows if r.student == student and r.lesson == lesson]
-            lines += [f"## {lesson}: {sum(r.points for r in mine):g} of {sum(r.max_points for r in mine):g} points", ""]
+            lines += [
+                f"## {lesson}: {sum(r.points for r in mine):g} of {sum(r.max_points for r in mine):g} points",
+                "",
+            ]
             for r in mine:
                 line = f"- {r.grade_id}: {r.points:g} / {r.max_points:g} ({r.reason})"
                 if r.points < r.max_points:
