@@ -52,6 +52,9 @@ def test_only_the_inference_module_uses_numpyro_infer_or_arviz():
 def test_package_and_benchmarks_pass_the_linter():
     """Do widgets/ and benchmarks/ pass ruff (pyflakes, pycodestyle, NumPy docstrings, bugbear)?"""
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "widgets", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "ruff", "check", "widgets", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout

@@ -79,8 +79,8 @@ def within_mcse(answer, reference) -> tuple[bool, str]:
     value = float(_array(answer["value"], "value"))
     tolerance = Z * math.sqrt(2) * float(reference["mcse"])
     if abs(value - float(reference["value"])) > tolerance:
-        return False, "the value is further from the posterior's than Monte Carlo error allows"
-    return True, "agrees with the posterior within Monte Carlo error"
+        return False, "the value is further from the reference than Monte Carlo error allows"
+    return True, "agrees with the reference within Monte Carlo error"
 
 
 def share_at_most(answer, reference) -> tuple[bool, str]:

@@ -253,6 +253,8 @@ def grade_submission(
 
 def _missing(error: str) -> str:
     """Say why an answer could not be read, in the student's terms."""
+    if error.startswith("KeyboardInterrupt"):
+        return "no answer: the notebook ran out of time before this answer could be checked"
     if error.startswith("KeyError: '"):
         name = error.split("'")[1]
         return f"no answer: `{name}` was not defined when the check ran (its cell raised, or was not run)"
