@@ -17,7 +17,7 @@ def test_readme_has_exactly_two_commands():
     """Does the README give one install-and-open command and one test command?"""
     commands = readme_commands()
     assert len(commands) == 2, commands
-    assert commands[0].endswith("jupyter lab lessons/")
+    assert commands[0].endswith("jupyter lab --allow-root lessons/")
     assert "pytest" in commands[1]
 
 
