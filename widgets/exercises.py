@@ -85,7 +85,7 @@ def _challenge_x(challenge: int) -> np.ndarray:
 
 def _model_draws(model, challenge: int) -> dict:
     draws = inference.prior_predictive(_challenge_x(challenge), num_samples=20, seed=challenge, model=model)
-    return _plain({k: draws[k] for k in ("a", "b", "sigma", "y") if k in draws})
+    return {k: draws[k] for k in ("a", "b", "sigma", "y") if k in draws}
 
 
 def _exact_mean_and_mcse(x, y, name: str) -> dict:
@@ -126,7 +126,7 @@ def _predictive_at_one(ns, challenge):
     # The lesson's own MCMC run (a locked cell), so no second sampler is compiled.
     result = inference.Fit.from_mcmc(ns["mcmc"], ns["x_data"], ns["y_data"])
     draws = inference.posterior_predictive(result, [1.0], seed=challenge)["y"][:, 0]
-    return {"draws": _plain(draws), "probability": 0.95, "effective_draws": 1000}
+    return {"draws": draws, "probability": 0.95, "effective_draws": 1000}
 
 
 def _share_outside_reference(challenge: int) -> dict:
@@ -178,7 +178,7 @@ EXERCISES: dict[str, Exercise] = {
             "regression_data",
             "Use n = 80 points with x uniform on [-2, 2], and y = a_true*x + b_true plus "
             "sigma_true times standard normal noise.",
-            extract=lambda ns, c: _plain({"x": ns["x_data"], "y": ns["y_data"]}),
+            extract=lambda ns, c: {"x": ns["x_data"], "y": ns["y_data"]},
             reference=lambda ns, c: TUTORIAL_TRUTH,
         ),
         Exercise(
@@ -224,7 +224,7 @@ EXERCISES: dict[str, Exercise] = {
             "noise_is_standard_normal",
             "Pass params={'a': ..., 'b': ..., 'sigma': ...} and num_samples=4 to Predictive, "
             "then call it with x=x_grid and take the 'y' site.",
-            extract=lambda ns, c: _plain({"y": ns["y_fixed"]}),
+            extract=lambda ns, c: {"y": ns["y_fixed"]},
             reference=lambda ns, c: {
                 "x": X_GRID.tolist(),
                 "shape": [4, 50],
@@ -323,12 +323,12 @@ class Lesson:
         if exercise.answer not in ns:
             return False, f"not answered yet: define `{exercise.answer}` above"
         try:
-            answer = exercise.extract(ns, challenge)
+            answer = answer_data(grade_id, ns, challenge)
             if exercise.digest:
                 right = _digest(grade_id, str(answer)) == exercise.digest
                 reference = {"options": list("ABCD"), "answer": answer if right else ""}
                 return verdict("choice", answer, reference)
-            return verdict(exercise.comparator, answer, exercise.reference(ns, challenge))
+            return verdict(exercise.comparator, answer, reference_data(grade_id, ns, challenge))
         except Exception as err:  # noqa: BLE001 - a student's bug is feedback, not a crash
             return False, f"your answer raised {type(err).__name__}: {err}"
 

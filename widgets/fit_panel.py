@@ -99,6 +99,7 @@ class FitPanel(ipw.VBox):
     def __init__(self, x=None, y=None, *, priors: Priors | None = None, **kwargs):
         super().__init__()
         self._thread: threading.Thread | None = None
+        self._peak: dict[str, float] = {}  # height of each posterior density, for the truth line
         self.fit_button = _ui.button("Fit", description="Run NUTS on the data", icon="play", style="primary")
         self.progress = ipw.FloatProgress(
             value=0.0, min=0.0, max=1.0, description="progress", style={"description_width": "initial"}
@@ -230,7 +231,7 @@ class FitPanel(ipw.VBox):
 
     def _draw_truth(self) -> None:
         for name in PARAMETERS:
-            peak = getattr(self, "_peak", {}).get(name)
+            peak = self._peak.get(name)
             if name in self.true_values and peak:
                 _ui.vertical_lines(self._truth_marks[name], [self.true_values[name]], (0.0, peak))
             else:

@@ -153,9 +153,7 @@ class PredictiveCheckPanel(ipw.VBox):
         """Inputs changed: draw replicated data anew, then redraw."""
         if self._hold:
             return
-        self._draws = None
-        with self._message.guard():
-            self._draws = self._replicate()
+        self._draws = None  # _update draws them anew, inside its own guard
         self._update()
 
     def _replicate(self) -> dict[str, np.ndarray]:
