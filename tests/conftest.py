@@ -1,8 +1,14 @@
 """Shared fixtures: data sets and a counter of JAX traces and XLA compilations."""
 
 import collections
+import os
 
 import numpyro
+
+# JAX's persistent cache would let one test load what another compiled, and the
+# counts of compilations below would depend on the order tests ran in. The
+# lessons' kernels inherit this too. tests/test_compilation_cache.py turns it on.
+os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
 
 # As the tutorial and the lessons do, before anything initializes JAX: the
 # default chain method then splits chains over these devices, as in class.

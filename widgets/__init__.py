@@ -1,9 +1,11 @@
 """Interactive panels and graded lessons for teaching NumPyro and the Bayesian workflow.
 
 The panels are ipywidgets views over :mod:`widgets.inference`, the one module
-that runs inference.
+that runs inference. Importing the package turns on JAX's persistent compilation
+cache in a folder of the kit's (see :mod:`widgets.compilation_cache`).
 """
 
+from widgets import compilation_cache
 from widgets.fit_panel import FitPanel
 from widgets.inference import (
     Diagnostics,
@@ -36,3 +38,5 @@ __all__ = [
     "simulate",
     "simulated_data",
 ]
+
+compilation_cache.enable()

@@ -1,0 +1,130 @@
+"""JAX's persistent compilation cache: a fresh process loads what another compiled."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import jax
+import nbformat
+import pytest
+
+from widgets import compilation_cache, warm_cache
+
+# A student's kernel, as in the lessons: 4 host devices, then the kit's standard
+# steps. It prints the cache events and a digest of every result.
+_SESSION = """
+import json, sys
+import numpyro
+numpyro.set_host_device_count(4)
+import jax
+import numpy as np
+
+events = {}
+jax.monitoring.register_event_listener(lambda name, **_: events.__setitem__(name, events.get(name, 0) + 1))
+import widgets
+from widgets import inference
+
+x = np.linspace(-2.0, 2.0, 80)
+y = 1.5 * x - 0.5 + 0.3 * np.sin(7 * x)
+fit = inference.fit(x, y, num_warmup=300, num_samples=300, seed=1)
+prior = inference.prior_predictive(x, num_samples=50, seed=2)
+post = inference.posterior_predictive(fit, x, seed=3)
+digest = [float(np.sum(v)) for v in (fit.samples["a"], fit.samples["sigma"], prior["y"], post["y"])]
+print(json.dumps({"events": events, "digest": digest, "dir": jax.config.jax_compilation_cache_dir}))
+"""
+
+
+def _session(cache: pathlib.Path, hash_seed: int) -> dict:
+    env = dict(os.environ, WIDGETS_COMPILATION_CACHE=str(cache), PYTHONHASHSEED=str(hash_seed))
+    done = subprocess.run(
+        [sys.executable, "-c", _SESSION], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_fresh_process_loads_every_program_another_compiled(tmp_path):
+    cache = tmp_path / "cache"
+    # Different string hash seeds: NumPyro orders a distribution's parameters by
+    # a set, so without the kit's canonical flattening the programs would differ.
+    first = _session(cache, hash_seed=0)
+    second = _session(cache, hash_seed=1)
+    assert first["dir"] == second["dir"] == str(cache)
+    misses = first["events"].get("/jax/compilation_cache/cache_misses", 0)
+    assert misses >= 5  # sampler init, advance, finish, the two predictives
+    assert first["events"].get("/jax/compilation_cache/cache_hits", 0) == 0
+    assert second["events"].get("/jax/compilation_cache/cache_misses", 0) == 0
+    assert second["events"].get("/jax/compilation_cache/cache_hits", 0) == misses
+    # Loaded programs compute exactly what the compiled ones did.
+    assert second["digest"] == first["digest"]
+    assert len(list(cache.glob("*-cache"))) == misses
+
+
+@pytest.fixture
+def restored_jax_config():
+    names = (
+        "jax_compilation_cache_dir",
+        "jax_persistent_cache_min_compile_time_secs",
+        "jax_compilation_cache_max_size",
+    )
+    saved = {name: getattr(jax.config, name) for name in names}
+    yield
+    for name, value in saved.items():
+        jax.config.update(name, value)
+
+
+def test_cache_dir_default_env_and_off(monkeypatch, tmp_path):
+    monkeypatch.delenv(compilation_cache.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compilation_cache.cache_dir() == tmp_path / "numpyro-workflow-widgets" / f"jax-{jax.__version__}"
+    monkeypatch.setenv(compilation_cache.ENV_VAR, str(tmp_path / "mine"))
+    assert compilation_cache.cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv(compilation_cache.ENV_VAR, "OFF")
+    assert compilation_cache.cache_dir() is None
+
+
+def test_enable_sets_the_cache_and_respects_the_users_choice(monkeypatch, tmp_path, restored_jax_config):
+    # Nothing compiles in this test, so this process's cache is never opened.
+    jax.config.update("jax_compilation_cache_dir", None)
+    monkeypatch.setenv(compilation_cache.ENV_VAR, "off")
+    assert compilation_cache.enable() is None
+    assert jax.config.jax_compilation_cache_dir is None
+
+    monkeypatch.setenv(compilation_cache.ENV_VAR, str(tmp_path / "kit"))
+    assert compilation_cache.enable() == tmp_path / "kit"
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path / "kit")
+    assert (tmp_path / "kit").is_dir()
+    assert (tmp_path / "kit").stat().st_mode & 0o077 == 0  # private to its user
+    assert jax.config.jax_persistent_cache_min_compile_time_secs == compilation_cache.MIN_COMPILE_SECONDS
+
+    jax.config.update("jax_compilation_cache_dir", str(tmp_path / "users"))
+    assert compilation_cache.enable() == tmp_path / "users"
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path / "users")
+
+
+def test_enable_without_a_writable_place_compiles_as_usual(monkeypatch, tmp_path, restored_jax_config):
+    jax.config.update("jax_compilation_cache_dir", None)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(compilation_cache.ENV_VAR, str(blocker / "cache"))
+    assert compilation_cache.enable() is None
+    assert jax.config.jax_compilation_cache_dir is None
+
+
+def test_warming_stops_at_a_failing_notebook_and_names_it(monkeypatch, tmp_path):
+    monkeypatch.setenv(compilation_cache.ENV_VAR, str(tmp_path / "cache"))
+    broken = tmp_path / "broken.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise RuntimeError('lesson bug')")])
+    nbformat.write(nb, str(broken))
+    with pytest.raises(ValueError, match=r"broken\.ipynb.*RuntimeError: lesson bug"):
+        warm_cache.warm([broken], timeout=300)
+    # The panels' standard fits ran before it and were saved.
+    assert list((tmp_path / "cache").glob("jit__advance-*-cache"))
+
+
+def test_warming_refuses_when_the_cache_is_off(monkeypatch):
+    monkeypatch.setenv(compilation_cache.ENV_VAR, "off")
+    with pytest.raises(ValueError, match="WIDGETS_COMPILATION_CACHE=off"):
+        warm_cache.warm([])

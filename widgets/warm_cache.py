@@ -1,0 +1,96 @@
+"""Fill the kit's compilation cache the way a student's session would.
+
+``python -m widgets.warm_cache LESSON...`` runs the panels' standard fits and
+then each lesson, each in a fresh kernel, with the cache of
+:mod:`widgets.compilation_cache` on: a student's kernel then loads the compiled
+sampler and predictive programs instead of compiling them. Binder's
+``postBuild`` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+import nbformat
+
+from widgets.compilation_cache import ENV_VAR, cache_dir
+from widgets.grading.grade import execute
+
+_PANEL_FITS = """\
+import numpyro
+
+numpyro.set_host_device_count(4)  # as the lessons do: the same programs
+
+from widgets import WorkflowPanel
+
+panel = WorkflowPanel()  # the panels' default data, priors and settings
+panel.fit_panel.run()
+assert panel.fit_panel.fit is not None and panel.check_panel.fit is not None
+"""
+
+
+def warm(lessons, *, timeout: float = 600.0) -> pathlib.Path:
+    """Fill the cache as a student's session would.
+
+    Runs the panels' standard fits (what pressing Fit in the lessons' panels
+    compiles), then each lesson, each in a fresh kernel.
+
+    Parameters
+    ----------
+    lessons : iterable of path-like
+        Lesson notebooks with their solutions (the source versions), so that
+        every cell runs.
+    timeout : float
+        Seconds allowed per notebook.
+
+    Returns
+    -------
+    pathlib.Path
+        The cache folder.
+
+    Raises
+    ------
+    ValueError
+        If the cache is off, or a notebook fails or runs out of time.
+    """
+    folder = cache_dir()
+    if folder is None:
+        raise ValueError(f"{ENV_VAR}=off: there is no cache to warm")
+    panel_fits = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_PANEL_FITS)])
+    runs = [("the panels' standard fits", panel_fits, pathlib.Path.cwd())]
+    for path in map(pathlib.Path, lessons):
+        runs.append((str(path), nbformat.read(path, as_version=4), path.parent))
+    for name, nb, where in runs:
+        print(f"warming the compilation cache: {name}", flush=True)
+        ended = execute(nb, timeout=timeout, path=where)
+        errors = [
+            f"{out.ename}: {out.evalue}"
+            for cell in nb.cells
+            for out in cell.get("outputs", [])
+            if out.output_type == "error"
+        ]
+        if ended != "completed" or errors:
+            raise ValueError(f"{name}: {ended}; {'; '.join(errors) or 'no error output'}")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m widgets.warm_cache LESSON...``; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m widgets.warm_cache", description=__doc__)
+    parser.add_argument("lessons", nargs="*", help="source lesson notebooks (with solutions)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per notebook")
+    args = parser.parse_args(argv)
+    try:
+        folder = warm(args.lessons, timeout=args.timeout)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    entries = sum(1 for _ in folder.glob("*-cache"))
+    print(f"the compilation cache at {folder} holds {entries} compiled programs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
