@@ -11,6 +11,9 @@ import numpyro
 
 # The tutorial runs its four chains in parallel on four host devices; so do we.
 numpyro.set_host_device_count(4)
+# Every measurement compiles afresh (inherited by the fresh processes and
+# kernels), except the rows that measure the kit's compilation cache itself.
+os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
 
 from benchmarks import inference_steps, lessons, panels  # noqa: E402
 from benchmarks.timing import print_table  # noqa: E402

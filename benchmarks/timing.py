@@ -22,10 +22,13 @@ def median_seconds(fn: Callable[[int], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def in_fresh_process(code: str, repeat: int) -> list[dict]:
-    """Run `code` in `repeat` fresh Python processes; each prints one JSON dict last."""
+def in_fresh_process(code: str, repeat: int, env: dict[str, str] | None = None) -> list[dict]:
+    """Run `code` in `repeat` fresh Python processes; each prints one JSON dict last.
+
+    `env` adds to (or overrides) this process's environment.
+    """
     results = []
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     for _ in range(repeat):
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
