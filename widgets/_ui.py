@@ -16,14 +16,25 @@ import ipywidgets as ipw
 import numpy as np
 
 COLORS = {
-    "draws": "#56B4E9",  # sky blue: simulated or replicated draws
-    "band": "#0072B2",  # blue: predictive bands and medians
-    "data": "#D55E00",  # vermillion: observed data
+    # Okabe-Ito colours. Solid marks keep >= 3:1 contrast on light and dark themes;
+    # sky blue (2.3:1 on white) is only for faint, many-line draws.
+    "draws": "#56B4E9",  # sky blue: many translucent draws
+    "band": "#0072B2",  # blue: predictive bands, medians, replicated statistics
+    "data": "#D55E00",  # vermillion: observed data and their statistic
     "truth": "#009E73",  # bluish green: true values, reference lines
-    "stat": "#E69F00",  # orange: the observed test statistic
     "density": "#CC79A7",  # reddish purple: prior and posterior densities
 }
 LABEL_WIDTH = "9em"
+FIGURE_CLASS = "workflow-figure"
+# Controls shrink to fit a narrow column (the prior panel's three) rather than being cut off.
+CONTROL_LAYOUT = {"width": "100%", "max_width": "24em"}
+# Translucent bands (fill-opacity 0.12-0.35) all but vanish on a dark theme's
+# near-black plot area (contrast ~1.1:1); there they are drawn brighter, in the
+# figures and in their keys alike.
+_DARK_THEME_CSS = (
+    '<style>body[data-jp-theme-light="false"] :is(.workflow-figure path.area, .workflow-key rect.band)'
+    " { filter: brightness(2); }</style>"
+)
 
 
 def figure(
@@ -36,6 +47,7 @@ def figure(
     height: str = "260px",
     width: str = "100%",
     y_values: bool = True,
+    narrow: bool = False,
 ) -> tuple[bq.Figure, dict[str, bq.Scale]]:
     """Make an empty figure with labelled axes over fixed or automatic ranges.
 
@@ -49,6 +61,9 @@ def figure(
         CSS size of the figure.
     y_values : bool
         Whether to label the y axis' ticks (densities are read by their shape).
+    narrow : bool
+        A figure a third of a panel wide: 5 x ticks, so that their labels do not
+        run into each other (bqplot's default is about 10).
 
     Returns
     -------
@@ -57,12 +72,13 @@ def figure(
     scales : dict
         ``{"x": LinearScale, "y": LinearScale}`` for the figure's marks.
     """
+    x_ticks = {"num_ticks": 5} if narrow else {}
     scales = {
         "x": bq.LinearScale(**_bounds(x_range)),
         "y": bq.LinearScale(**_bounds(y_range)),
     }
     axes = [
-        bq.Axis(scale=scales["x"], label=x_label, grid_lines="none"),
+        bq.Axis(scale=scales["x"], label=x_label, grid_lines="none", **x_ticks),
         bq.Axis(
             scale=scales["y"],
             label=y_label,
@@ -79,6 +95,7 @@ def figure(
         layout=ipw.Layout(height=height, width=width, min_width="260px"),
         animation_duration=0,
     )
+    fig.add_class(FIGURE_CLASS)
     return fig, scales
 
 
@@ -137,7 +154,7 @@ def key(*entries: tuple[str, str, str]) -> ipw.HTML:
     shapes = {
         "line": '<line x1="1" y1="6" x2="17" y2="6" stroke="{c}" stroke-width="3"/>',
         "dashed": '<line x1="1" y1="6" x2="17" y2="6" stroke="{c}" stroke-width="3" stroke-dasharray="4 3"/>',
-        "band": '<rect x="1" y="1" width="16" height="10" fill="{c}" fill-opacity="0.35"/>',
+        "band": '<rect class="band" x="1" y="1" width="16" height="10" fill="{c}" fill-opacity="0.35"/>',
         "dot": '<circle cx="9" cy="6" r="4" fill="{c}"/>',
     }
     items = "".join(
@@ -146,7 +163,8 @@ def key(*entries: tuple[str, str, str]) -> ipw.HTML:
         f"{html.escape(label)}</span>"
         for color, kind, label in entries
     )
-    return ipw.HTML(f'<div style="color: var(--jp-ui-font-color1, inherit)">{items}</div>')
+    style = "color: var(--jp-ui-font-color1, inherit)"
+    return ipw.HTML(f'{_DARK_THEME_CSS}<div class="workflow-key" style="{style}">{items}</div>')
 
 
 def vertical_lines(mark: bq.Lines, positions, y_span: tuple[float, float]) -> None:
@@ -202,7 +220,7 @@ def slider(
         continuous_update=continuous,
         readout=True,
         style={"description_width": LABEL_WIDTH},
-        layout=ipw.Layout(width="24em"),
+        layout=CONTROL_LAYOUT,
     )
 
 
@@ -214,7 +232,7 @@ def dropdown(label: str, options, value, *, description: str = "") -> ipw.Dropdo
         description=label,
         tooltip=description or label,
         style={"description_width": LABEL_WIDTH},
-        layout=ipw.Layout(width="24em"),
+        layout=CONTROL_LAYOUT,
     )
 
 

@@ -124,7 +124,9 @@ class FitPanel(ipw.VBox):
         self._density_marks, self._truth_marks, figures = {}, {}, []
         self.density_figures = {}
         for name in PARAMETERS:
-            fig, scales = _ui.figure(f"posterior of {name}", name, "density", height="200px", y_values=False)
+            fig, scales = _ui.figure(
+                f"posterior of {name}", name, "density", height="200px", y_values=False, narrow=True
+            )
             scales["y"].min = 0.0
             self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"], label="posterior density")
             self.density_figures[name] = fig

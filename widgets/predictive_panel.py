@@ -108,12 +108,12 @@ class PredictiveCheckPanel(ipw.VBox):
         )
         self.statistic_figure, stat_scales = _ui.figure("Test statistic", "T", "count", height="220px")
         stat_scales["y"].min = 0.0
-        self._histogram = _ui.lines(stat_scales, _ui.COLORS["draws"], width=2.5, label="T(replicated y)")
-        self._observed = _ui.lines(stat_scales, _ui.COLORS["stat"], width=3.0, label="T(observed y)")
+        self._histogram = _ui.lines(stat_scales, _ui.COLORS["band"], width=2.5, label="T(replicated y)")
+        self._observed = _ui.lines(stat_scales, _ui.COLORS["data"], width=3.0, label="T(observed y)")
         self.statistic_figure.marks = [self._histogram, self._observed]
         statistic_key = _ui.key(
-            (_ui.COLORS["draws"], "line", "T of each replicated data set"),
-            (_ui.COLORS["stat"], "line", "T of the observed data"),
+            (_ui.COLORS["band"], "line", "T of each replicated data set"),
+            (_ui.COLORS["data"], "line", "T of the observed data"),
         )
         self._readout = ipw.HTML()
         self._message = _ui.MessageArea()
@@ -123,7 +123,7 @@ class PredictiveCheckPanel(ipw.VBox):
             ipw.HBox(
                 [
                     ipw.VBox([self.kind_buttons, self.statistic_choice]),
-                    ipw.VBox([self.quantile_slider, self.draws_slider]),
+                    ipw.VBox([self.quantile_slider, self.draws_slider], layout=ipw.Layout(width="24em")),
                 ],
                 layout=ipw.Layout(flex_flow="row wrap"),
             ),

@@ -78,7 +78,7 @@ class PriorPanel(ipw.VBox):
 
         self.figure, scales = _ui.figure("Prior predictive: lines and bands of y", "x", "y")
         self._scales = scales
-        self._plausible_band = _ui.band(scales, _ui.COLORS["truth"], opacity=0.12, label="plausible y")
+        self._plausible_band = _ui.band(scales, _ui.COLORS["truth"], opacity=0.22, label="plausible y")
         self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y")
         self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y")
         self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y")
