@@ -15,7 +15,7 @@ numpyro.set_host_device_count(4)
 # kernels), except the rows that measure the kit's compilation cache itself.
 os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
 
-from benchmarks import inference_steps, lessons, panels  # noqa: E402
+from benchmarks import browser, inference_steps, lessons, panels  # noqa: E402
 from benchmarks.timing import print_table  # noqa: E402
 
 
@@ -28,6 +28,7 @@ def main() -> None:
     print_table("Inference (widgets.inference)", inference_steps.run(args.quick))
     print_table("Panels: one control move, Python side (value set -> marks updated)", panels.run(args.quick))
     print_table("Lessons and grading (single runs, not medians)", lessons.run(args.quick))
+    print_table("In JupyterLab and Chromium (lesson rows are single runs)", browser.run(args.quick))
 
 
 if __name__ == "__main__":

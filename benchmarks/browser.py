@@ -1,0 +1,156 @@
+"""In a real JupyterLab and Chromium: slider-to-redraw latency, and memory after a lesson.
+
+The latency is timed inside the page: from the timestamp of the pointer event
+that moves the slider to the MutationObserver callback that sees the plotted
+SVG path change, so Playwright's own overhead is not counted. The tutorial's way
+is an ``interact`` slider that runs a fresh ``Predictive`` and redraws a
+Matplotlib figure, timed the same way (to the new image in the page).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import nbformat
+import psutil
+from playwright.sync_api import sync_playwright
+
+from benchmarks.timing import Row
+from tests.browser import lab
+
+LESSONS = sorted((lab.ROOT / "lessons").glob("*.ipynb"))
+
+_PANEL_CELL = """\
+import numpyro
+
+numpyro.set_host_device_count(4)
+from widgets import PriorPanel
+
+PriorPanel()"""
+_TUTORIAL_CELL = """\
+import jax.numpy as jnp
+import jax.random as jr
+import matplotlib.pyplot as plt
+import numpyro.distributions as dist
+from ipywidgets import FloatSlider, interact
+from numpyro.infer import Predictive
+
+x_grid = jnp.linspace(-2.0, 2.0, 50)
+
+
+def model(x, y=None, a_scale=2.0):
+    a = numpyro.sample("a", dist.Normal(0.0, a_scale))
+    b = numpyro.sample("b", dist.Normal(0.0, 2.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    numpyro.sample("y", dist.Normal(a * x + b, sigma), obs=y)
+
+
+@interact(a_scale=FloatSlider(value=2.0, min=0.1, max=10.0, step=0.05, description="tutorial a: scale"))
+def prior_predictive_plot(a_scale):
+    draws = Predictive(model, num_samples=100)(jr.PRNGKey(0), x=x_grid, a_scale=a_scale)["y"]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.plot(x_grid, draws[:30].T, color="C0", alpha=0.35)
+    ax.set_ylim(-20, 20)
+    plt.show()"""
+
+# Records each pointer move's timestamp and each redraw's time, on the page's clock.
+_WATCH = """([figure, what]) => {
+  window.__latency = { inputs: [], redraws: [] };
+  if (!window.__latencyListening) {
+    window.__latencyListening = true;
+    document.addEventListener("pointermove", (e) => window.__latency.inputs.push(e.timeStamp), true);
+  }
+  const seen = () => window.__latency.redraws.push(performance.now());
+  const observer = new MutationObserver((records) => {
+    if (what === "path") {
+      if (records.some((r) => r.attributeName === "d" && r.target.matches("path.line"))) seen();
+    } else if (records.some((r) => [...r.addedNodes].some((n) => n.nodeName === "IMG" ||
+                (n.querySelector && n.querySelector("img"))))) {
+      seen();
+    }
+  });
+  observer.observe(figure, { attributes: true, attributeFilter: ["d"], childList: true, subtree: true });
+}"""
+_REDRAWN = "(since) => window.__latency.redraws.some((t) => t > since)"
+
+
+def _slider_latencies(page, cell, label: str, target_selector: str, what: str, moves: int) -> list[float]:
+    """Milliseconds from each of `moves` slider moves to the first redraw after it."""
+    slider = cell.locator(".widget-slider", has=page.get_by_text(label, exact=True))
+    target = cell.locator(target_selector).first
+    target.scroll_into_view_if_needed()
+    page.evaluate(_WATCH, [target.element_handle(), what])
+    handle = slider.locator(".noUi-handle")
+    latencies = []
+    for i in range(moves):
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        before = page.evaluate("window.__latency.inputs.length")
+        page.mouse.move(x + (8 if i % 2 == 0 else -8), y, steps=1)
+        moved = page.evaluate(f"window.__latency.inputs[{before}]")
+        page.wait_for_function(_REDRAWN, arg=moved, timeout=60_000)
+        page.mouse.up()
+        redraw = page.evaluate(f"window.__latency.redraws.find((t) => t > {moved})")
+        latencies.append(redraw - moved)
+        page.wait_for_timeout(250)  # let this move's work finish before the next
+    return latencies
+
+
+def _server_and_kernel_mb(server: lab.JupyterLab) -> float:
+    """Resident memory of the JupyterLab server and its kernels together, in MB."""
+    process = psutil.Process(server.process.pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+
+
+def run(quick: bool) -> list[Row]:
+    """Rows for the slider latency (ours, the tutorial's) and the memory after each lesson."""
+    moves = 10 if quick else 20
+    rows = []
+    for lesson in LESSONS:
+        server = lab.JupyterLab([lesson]).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = lab.launch_chromium(playwright)
+                page = browser.new_page(viewport={"width": 1300, "height": 1000})
+                lab.open_notebook(page, server, f"lessons/{lesson.name}")
+                seconds = lab.run_all_cells(page)
+                megabytes = _server_and_kernel_mb(server)
+                browser.close()
+        finally:
+            server.stop()
+        rows.append(Row(f"{lesson.stem}: Run All Cells in JupyterLab", seconds))
+        row = Row("  JupyterLab server + the lesson's kernel, after it ran", megabytes, unit="MB")
+        row.target, row.met = "<= 1.2 GB", megabytes <= 1200
+        rows.append(row)
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (_PANEL_CELL, _TUTORIAL_CELL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    server = lab.JupyterLab().start()
+    try:
+        nbformat.write(nb, str(server.root / "lessons" / "latency.ipynb"))
+        with sync_playwright() as playwright:
+            browser = lab.launch_chromium(playwright)
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            lab.open_notebook(page, server, "lessons/latency.ipynb")
+            lab.run_all_cells(page)
+            cells = page.locator(".jp-Notebook .jp-CodeCell")
+            predictive = ".bqplot.figure:has-text('Prior predictive')"
+            ours = _slider_latencies(page, cells.nth(0), "a: scale", predictive, "path", moves)
+            theirs = _slider_latencies(
+                page, cells.nth(1), "tutorial a: scale", ".jp-OutputArea", "img", moves
+            )
+            browser.close()
+    finally:
+        server.stop()
+    row = Row(
+        f"PriorPanel a's scale slider: pointer move -> redrawn SVG path, in the page ({moves} moves)",
+        statistics.median(ours) / 1e3,
+        tutorial=statistics.median(theirs) / 1e3,
+        target="<= 60 ms",
+    )
+    row.met = row.ours <= 0.060
+    rows.append(row)
+    rows.append(Row("  ... 90th percentile of those moves", statistics.quantiles(ours, n=10)[-1] / 1e3))
+    return rows
