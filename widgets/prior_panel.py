@@ -262,8 +262,7 @@ class PriorPanel(ipw.VBox):
             shown = slice(0, min(SHOWN_LINES, self.num_draws))
             line_ys = draws["a"][shown, None] * grid + draws["b"][shown, None]
 
-            for site, mark in self._density_marks.items():
-                _ui.set_data(mark, x=self._density_grids[site], y=densities[site])
+            # The predictive figure first: the browser redraws in the order the updates arrive.
             width = y_high - y_low
             with self._scales["y"].hold_sync():
                 self._scales["y"].min, self._scales["y"].max = y_low - width / 2, y_high + width / 2
@@ -276,6 +275,8 @@ class PriorPanel(ipw.VBox):
             _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
             _ui.set_data(self._median, x=grid, y=bands["median"])
             _ui.set_data(self._lines, x=grid, y=line_ys)
+            for site, mark in self._density_marks.items():
+                _ui.set_data(mark, x=self._density_grids[site], y=densities[site])
             self._readout.value = (
                 f"<b>{outside:.1%}</b> of prior predictive y over x in [{x_low:g}, {x_high:g}] "
                 f"falls outside the plausible range [{y_low:g}, {y_high:g}]."
