@@ -25,6 +25,7 @@ from widgets.grading.release import release_notebook
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
+ARTIFACTS = ROOT / "test-artifacts"
 # The base environment's packages that the kit must not replace.
 BASE_PACKAGES = (
     "jupyterlab",
@@ -67,6 +68,8 @@ def test_repo2docker_renders_the_dockerfile():
         timeout=300,
     )
     output = done.stdout + done.stderr
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "binder-repo2docker.txt").write_text(output)
     assert done.returncode == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     assert "Python version unspecified" not in output  # runtime.txt was read
@@ -89,9 +92,16 @@ def binder_env(tmp_path_factory):
     pins = base_pins()
     steps = {}
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "binder-check.log"
+    log.write_text("")
+
     def run(name, command, **kwargs):
         done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800, **kwargs)
         steps[name] = done
+        with log.open("a") as out:
+            out.write(f"$ {' '.join(map(str, command))}  # {name}: exit {done.returncode}\n")
+            out.write(done.stdout + done.stderr + "\n")
         assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done
 
@@ -133,6 +143,8 @@ def test_requirements_keep_the_base_jupyter_packages(binder_env):
 
 def test_pip_check_is_clean(binder_env):
     done = subprocess.run([*binder_env["pip"], "check"], capture_output=True, text=True)
+    with (ARTIFACTS / "binder-check.log").open("a") as out:
+        out.write(f"$ pip check  # exit {done.returncode}\n{done.stdout}{done.stderr}\n")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
