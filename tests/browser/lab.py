@@ -192,9 +192,19 @@ def run_all_cells(page, timeout: float = 600.0) -> float:
 def set_theme(page, theme: str) -> None:
     """Switch JupyterLab's theme ("JupyterLab Light" or "JupyterLab Dark") and wait for it."""
     run_command(page, "apputils:change-theme", {"theme": theme})
-    light = "true" if "Light" in theme else "false"
-    page.wait_for_selector(f"body[data-jp-theme-light='{light}']", state="attached")
-    page.wait_for_timeout(500)  # the theme's stylesheet applies after the attribute
+    light = "Light" in theme
+    page.wait_for_selector(f"body[data-jp-theme-light='{str(light).lower()}']", state="attached")
+    # The theme's stylesheet loads after the attribute is set: wait for its colours.
+    page.wait_for_function(
+        """(light) => {
+          for (let e = document.querySelector(".jp-Notebook .jp-Cell"); e; e = e.parentElement) {
+            const [r, g, b, a] = getComputedStyle(e).backgroundColor.match(/[\\d.]+/g).map(Number);
+            if (a === undefined || a > 0) return (r + g + b) / 3 > 128 === light;
+          }
+          return false;
+        }""",
+        arg=light,
+    )
 
 
 def code_cells(page) -> list:

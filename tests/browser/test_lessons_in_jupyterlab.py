@@ -53,6 +53,18 @@ def visible_figures(element) -> list[dict]:
     return [f for f in figure_report(element) if f["visible"]]
 
 
+_ALL_DRAWN = """(root) => {
+  const shown = [...root.querySelectorAll(".bqplot.figure")].filter((f) => f.getBoundingClientRect().width > 0);
+  return shown.length > 0 && shown.every((f) =>
+    [...f.querySelectorAll("path.line, path.dot, path.area")].some((p) => (p.getAttribute("d") || "").length > 10));
+}"""
+
+
+def wait_until_drawn(page, element, timeout_ms: int = 60_000) -> None:
+    """Wait until every figure shown under `element` has drawn a mark (updates arrive one by one)."""
+    page.wait_for_function(_ALL_DRAWN, arg=element.element_handle(), timeout=timeout_ms)
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_cell_runs_without_an_error(request, name):
     lesson = request.getfixturevalue(name)
@@ -89,11 +101,10 @@ def test_the_workflow_tabs_draw_and_fit_flows_to_the_check(lesson_two):
     assert [t.split(". ", 1)[1] for t in titles] == ["Priors", "Simulate data", "Fit", "Check"]
     for i, title in enumerate(titles):
         tabs.nth(i).click()
-        lesson_two.page.wait_for_timeout(300)
         if title.endswith("Fit"):
             cell.get_by_role("button", name="Fit").click()
             cell.locator("table").wait_for(timeout=180_000)
-            lesson_two.page.wait_for_timeout(300)
+        wait_until_drawn(lesson_two.page, cell)
         figures = visible_figures(cell)
         assert figures and all(f["ticks"] >= 4 and f["drawn"] >= 1 for f in figures), (title, figures)
         lesson_two.screenshot(cell, f"WorkflowPanel-tab{i + 1}-light")
@@ -160,7 +171,7 @@ def test_pressing_fit_shows_progress_then_the_summary(lesson_one):
     assert any(0 < p < 100 for p in progress), progress  # progress was shown on the way
     assert progress[-1] == 100
     # The posterior densities are drawn now.
-    page.wait_for_timeout(300)
+    wait_until_drawn(page, cell)
     figures = visible_figures(cell)
     assert figures and all(f["drawn"] >= 1 for f in figures), figures
     lesson_one.screenshot(cell, "FitPanel-after-fit-light")
