@@ -52,6 +52,7 @@ class LessonPage:
         raise LookupError(f"{self.path.name} has no code cell starting with {source_start!r}")
 
     def screenshot(self, element, name: str) -> pathlib.Path:
+        """Save a screenshot of `element` as test-artifacts/screenshots/<lesson>-<name>.png."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{self.path.stem[:2]}-{name}.png"
         element.scroll_into_view_if_needed()

@@ -123,6 +123,7 @@ class JupyterLab:
 
     @property
     def base(self) -> str:
+        """The server's address."""
         return f"http://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
@@ -135,6 +136,7 @@ class JupyterLab:
         return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?reset&token={TOKEN}"
 
     def log(self) -> str:
+        """What the server has printed so far."""
         return (self.root / "server.log").read_text()
 
     def stop(self) -> None:

@@ -54,9 +54,11 @@ def visible_figures(element) -> list[dict]:
 
 
 _ALL_DRAWN = """(root) => {
-  const shown = [...root.querySelectorAll(".bqplot.figure")].filter((f) => f.getBoundingClientRect().width > 0);
-  return shown.length > 0 && shown.every((f) =>
-    [...f.querySelectorAll("path.line, path.dot, path.area")].some((p) => (p.getAttribute("d") || "").length > 10));
+  const shown = [...root.querySelectorAll(".bqplot.figure")]
+    .filter((f) => f.getBoundingClientRect().width > 0);
+  const drawn = (f) => [...f.querySelectorAll("path.line, path.dot, path.area")]
+    .some((p) => (p.getAttribute("d") || "").length > 10);
+  return shown.length > 0 && shown.every(drawn);
 }"""
 
 
