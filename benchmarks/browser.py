@@ -9,6 +9,7 @@ Matplotlib figure, timed the same way (to the new image in the page).
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 
 import nbformat
@@ -104,22 +105,29 @@ def _server_and_kernel_mb(server: lab.JupyterLab) -> float:
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
 
 
+@contextlib.contextmanager
+def _run_in_chromium(server: lab.JupyterLab, path: str):
+    """Open `path` in `server` in a fresh Chromium and run all its cells; yield (page, seconds)."""
+    with sync_playwright() as playwright:
+        browser = lab.launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport=lab.VIEWPORT)
+            lab.open_notebook(page, server, path)
+            yield page, lab.run_all_cells(page)
+        finally:
+            browser.close()
+
+
 def run(quick: bool) -> list[Row]:
     """Rows for the slider latency (ours, the tutorial's) and the memory after each lesson."""
     moves = 10 if quick else 20
     rows = []
     for lesson in LESSONS:
-        server = lab.JupyterLab([lesson]).start()
-        try:
-            with sync_playwright() as playwright:
-                browser = lab.launch_chromium(playwright)
-                page = browser.new_page(viewport={"width": 1300, "height": 1000})
-                lab.open_notebook(page, server, f"lessons/{lesson.name}")
-                seconds = lab.run_all_cells(page)
-                megabytes = _server_and_kernel_mb(server)
-                browser.close()
-        finally:
-            server.stop()
+        with (
+            lab.JupyterLab([lesson]) as server,
+            _run_in_chromium(server, f"lessons/{lesson.name}") as (_, seconds),
+        ):
+            megabytes = _server_and_kernel_mb(server)
         rows.append(Row(f"{lesson.stem}: Run All Cells in JupyterLab", seconds))
         row = Row("  JupyterLab server + the lesson's kernel, after it ran", megabytes, unit="MB")
         row.target, row.met = "<= 1.2 GB", megabytes <= 1200
@@ -127,23 +135,15 @@ def run(quick: bool) -> list[Row]:
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (_PANEL_CELL, _TUTORIAL_CELL)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    server = lab.JupyterLab().start()
-    try:
+    with lab.JupyterLab() as server:
         nbformat.write(nb, str(server.root / "lessons" / "latency.ipynb"))
-        with sync_playwright() as playwright:
-            browser = lab.launch_chromium(playwright)
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            lab.open_notebook(page, server, "lessons/latency.ipynb")
-            lab.run_all_cells(page)
+        with _run_in_chromium(server, "lessons/latency.ipynb") as (page, _):
             cells = page.locator(".jp-Notebook .jp-CodeCell")
             predictive = ".bqplot.figure:has-text('Prior predictive')"
             ours = _slider_latencies(page, cells.nth(0), "a: scale", predictive, "path", moves)
             theirs = _slider_latencies(
                 page, cells.nth(1), "tutorial a: scale", ".jp-OutputArea", "img", moves
             )
-            browser.close()
-    finally:
-        server.stop()
     row = Row(
         f"PriorPanel a's scale slider: pointer move -> redrawn SVG path, in the page ({moves} moves)",
         statistics.median(ours) / 1e3,

@@ -24,7 +24,6 @@ from widgets.grading import notebooks
 from widgets.grading.release import release_notebook
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINDER = ROOT / "binder"
 ARTIFACTS = ROOT / "test-artifacts"
 # The base environment's packages that the kit must not replace.
 BASE_PACKAGES = (
@@ -90,7 +89,6 @@ def binder_env(tmp_path_factory):
     venv.create(prefix, with_pip=True)
     pip = [str(prefix / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
     pins = base_pins()
-    steps = {}
 
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "binder-check.log"
@@ -98,7 +96,6 @@ def binder_env(tmp_path_factory):
 
     def run(name, command, **kwargs):
         done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800, **kwargs)
-        steps[name] = done
         with log.open("a") as out:
             out.write(f"$ {' '.join(map(str, command))}  # {name}: exit {done.returncode}\n")
             out.write(done.stdout + done.stderr + "\n")
@@ -127,7 +124,6 @@ def binder_env(tmp_path_factory):
         "env": env,
         "pip": pip,
         "pins": pins,
-        "steps": steps,
     }
 
 

@@ -25,9 +25,8 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def jupyterlab():
-    server = lab.JupyterLab(LESSONS).start()
-    yield server
-    server.stop()
+    with lab.JupyterLab(LESSONS) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +60,7 @@ class LessonPage:
 
 
 def _run_lesson(browser, jupyterlab, path: pathlib.Path):
-    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    context = browser.new_context(viewport=lab.VIEWPORT)
     page = context.new_page()
     console = []
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)

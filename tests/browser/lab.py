@@ -29,6 +29,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 TOKEN = "browser-tests"
+VIEWPORT = {"width": 1300, "height": 1000}
 
 
 def ensure_chromium() -> pathlib.Path:
@@ -118,8 +119,16 @@ class JupyterLab:
                     return self
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start:\n{self.log()[-3000:]}") from None
+                    log = self.log()
+                    self.stop()
+                    raise RuntimeError(f"JupyterLab did not start:\n{log[-3000:]}") from None
                 time.sleep(0.5)
+
+    def __enter__(self) -> JupyterLab:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     @property
     def base(self) -> str:
