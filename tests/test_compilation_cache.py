@@ -13,7 +13,10 @@ import pytest
 from widgets import compilation_cache, warm_cache
 
 # A student's kernel, as in the lessons: 4 host devices, then the kit's standard
-# steps. It prints the cache events and a digest of every result.
+# steps. It prints the cache events and a digest of every result. JAX saves only
+# programs that took at least the cache's minimum time to compile, so with the
+# kit's 0.1 s which programs are saved depends on the machine's speed; the test
+# saves every program instead, which makes the expected hits exact.
 _SESSION = """
 import json, sys
 import numpyro
@@ -25,6 +28,7 @@ events = {}
 jax.monitoring.register_event_listener(lambda name, **_: events.__setitem__(name, events.get(name, 0) + 1))
 import widgets
 from widgets import inference
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 x = np.linspace(-2.0, 2.0, 80)
 y = 1.5 * x - 0.5 + 0.3 * np.sin(7 * x)
@@ -52,14 +56,18 @@ def test_a_fresh_process_loads_every_program_another_compiled(tmp_path):
     first = _session(cache, hash_seed=0)
     second = _session(cache, hash_seed=1)
     assert first["dir"] == second["dir"] == str(cache)
-    misses = first["events"].get("/jax/compilation_cache/cache_misses", 0)
-    assert misses >= 5  # sampler init, advance, finish, the two predictives
+    saved = sorted(path.name for path in cache.glob("*-cache"))
+    # The programs a first fit waits for are among those the first process saved.
+    for program in ("jit__init", "jit__advance", "jit__finish"):
+        assert any(name.startswith(program + "-") for name in saved), (program, saved)
     assert first["events"].get("/jax/compilation_cache/cache_hits", 0) == 0
+    assert first["events"].get("/jax/compilation_cache/cache_misses", 0) == len(saved)
+    # The second process loads every one of them and compiles nothing anew.
     assert second["events"].get("/jax/compilation_cache/cache_misses", 0) == 0
-    assert second["events"].get("/jax/compilation_cache/cache_hits", 0) == misses
+    assert second["events"].get("/jax/compilation_cache/cache_hits", 0) == len(saved)
+    assert sorted(path.name for path in cache.glob("*-cache")) == saved
     # Loaded programs compute exactly what the compiled ones did.
     assert second["digest"] == first["digest"]
-    assert len(list(cache.glob("*-cache"))) == misses
 
 
 @pytest.fixture
