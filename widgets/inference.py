@@ -44,8 +44,11 @@ import numpyro.distributions as dist
 from numpyro.distributions import constraints
 from numpyro.infer import NUTS, Predictive
 from numpyro.infer import log_likelihood as _log_likelihood
+from numpyro.infer.hmc_util import HMCAdaptState, dual_averaging, welford_covariance
 
 __all__ = [
+    "MAX_NUM_SAMPLES",
+    "MAX_NUM_WARMUP",
     "Diagnostics",
     "Fit",
     "Priors",
@@ -53,6 +56,7 @@ __all__ = [
     "describe_constraint",
     "exact_posterior_moments",
     "fit",
+    "fit_needs_compiling",
     "linear_regression",
     "posterior_predictive",
     "predictive_bands",
@@ -131,12 +135,13 @@ def _as_scalar(name: str, value: Any, *, positive: bool = False) -> np.ndarray:
     return np.asarray(number, np.float32)
 
 
-def _as_count(name: str, value: Any, *, minimum: int) -> int:
-    """Return `value` as a Python int >= `minimum`."""
+def _as_count(name: str, value: Any, *, minimum: int, maximum: int | None = None, why: str = "") -> int:
+    """Return `value` as a Python int in [`minimum`, `maximum`]; `why` explains the range."""
+    allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]{why}"
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+        raise ValueError(f"{name} must be an integer {allowed}; got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an integer {allowed}; got {value}")
     return int(value)
 
 
@@ -564,21 +569,36 @@ def prior_predictive(
     return _to_numpy(draws)
 
 
+# Posterior draws that one call of the compiled posterior predictive handles: a
+# fit's draws go through it a block at a time, so that any number of draws (any
+# num_samples or chains) reuses one program.
+_PREDICT_BLOCK = 1000
+
+
 @functools.lru_cache(maxsize=64)
 def _posterior_predictive_fn(model: Callable) -> Callable:
     bound = _call_with_priors(model)
 
-    def run(seed, samples, x, priors):
-        predictive = Predictive(bound, posterior_samples=samples, parallel=True)
-        return predictive(jax.random.PRNGKey(seed), x, None, priors)
+    def one_draw(key, sample, x, priors):
+        one = jax.tree.map(lambda v: v[None], sample)
+        draws = Predictive(bound, posterior_samples=one, parallel=True)(key, x, None, priors)  # key as given
+        return jax.tree.map(lambda v: v[0], draws)
+
+    def run(seed, first, samples, x, priors):
+        # Predictive on all D draws at once gives draw i the key split(key, D)[i];
+        # with JAX's (default) partitionable Threefry that is fold_in(key, i)
+        # whatever D is, so a block's draws equal those of one call on all of them.
+        key = jax.random.PRNGKey(seed)
+        keys = jax.vmap(jax.random.fold_in, (None, 0))(key, first + jnp.arange(_PREDICT_BLOCK))
+        return jax.vmap(one_draw, (0, 0, None, None))(keys, samples, x, priors)
 
     return jax.jit(run)
 
 
-def _flat_latents(fit: Fit) -> dict[str, jax.Array]:
+def _flat_latents(fit: Fit) -> dict[str, np.ndarray]:
     """Posterior draws of the latent sites, chains and draws flattened."""
     return {
-        name: jnp.asarray(values.reshape((-1,) + values.shape[2:]))
+        name: values.reshape((-1,) + values.shape[2:])
         for name, values in fit.samples.items()
         if name in fit.latent_sites
     }
@@ -586,6 +606,11 @@ def _flat_latents(fit: Fit) -> dict[str, jax.Array]:
 
 def posterior_predictive(fit: Fit, x, seed: int = 0) -> dict[str, np.ndarray]:
     """Draw replicated ``y`` at `x`, one per posterior draw of `fit`.
+
+    Compiled once per model, ``len(x)`` and prior family: fits of any number of
+    draws reuse it. The draws are those of NumPyro's ``Predictive(model,
+    posterior_samples=...)`` called once on all of them with
+    ``jax.random.PRNGKey(seed)`` (to float32 rounding).
 
     Parameters
     ----------
@@ -605,8 +630,26 @@ def posterior_predictive(fit: Fit, x, seed: int = 0) -> dict[str, np.ndarray]:
     if not isinstance(fit, Fit):
         raise ValueError(f"fit must be the Fit returned by widgets.inference.fit; got {fit!r}")
     x = as_data("x", x)
+    seed = _as_seed(seed)
     run, _ = _compiled(_posterior_predictive_fn, fit.model)
-    return _to_numpy(run(_as_seed(seed), _flat_latents(fit), x, fit.priors))
+    latents = _flat_latents(fit)
+    total = len(next(iter(latents.values())))
+    # Padded with copies of the last draw to whole blocks, cut back on the host.
+    padding = -total % _PREDICT_BLOCK
+    padded = {k: np.concatenate([v, np.repeat(v[-1:], padding, axis=0)]) for k, v in latents.items()}
+    blocks = jax.device_get(
+        [
+            run(
+                seed,
+                np.int32(first),
+                {k: v[first : first + _PREDICT_BLOCK] for k, v in padded.items()},
+                x,
+                fit.priors,
+            )
+            for first in range(0, total, _PREDICT_BLOCK)
+        ]
+    )
+    return {k: np.concatenate([b[k] for b in blocks])[:total] for k in blocks[0]}
 
 
 # --------------------------------------------------------------------------
@@ -779,6 +822,27 @@ def predictive_pvalue(replicated, observed: float) -> float:
 # NUTS, compiled once, sampled in chunks so progress can be reported
 # --------------------------------------------------------------------------
 
+# The run lengths one compiled sampler serves. num_warmup and num_samples are
+# arguments of the compiled code, not part of it: draws are written into
+# buffers of MAX_NUM_SAMPLES per chain (~36 bytes a draw) and the warmup
+# windows are computed inside it, so any value in range reuses the program.
+MAX_NUM_WARMUP = 10_000
+MAX_NUM_SAMPLES = 10_000
+# Draws per chain that one call of the compiled post-processing (constraining
+# and log-likelihood) handles; a run's draws go through it a block at a time,
+# so that its cost follows num_samples, not the buffers' capacity. Each call
+# costs ~1 ms here whatever its size, hence large blocks. MAX_NUM_SAMPLES is a
+# multiple: a block never reaches past the buffers (where JAX would shift it).
+_FINISH_BLOCK = 1000
+# Stan's warmup windows, as NumPyro's build_adaptation_schedule makes them: a
+# fast start buffer, slow windows of doubling length, a fast end buffer.
+_START_BUFFER, _END_BUFFER, _FIRST_SLOW_WINDOW = 75, 50, 25
+# The slow windows (25, 50, 100, ... steps, the last one stretched to the end
+# buffer) of the longest warmup fill MAX_NUM_WARMUP - 125 steps: at most this many.
+_MAX_SLOW_WINDOWS = (
+    math.ceil(math.log2((MAX_NUM_WARMUP - _START_BUFFER - _END_BUFFER) / _FIRST_SLOW_WINDOW + 1)) + 1
+)
+
 # What each iteration records, as ArviZ names its sample_stats.
 _STATS = {
     "diverging": lambda s: s.diverging,
@@ -788,6 +852,104 @@ _STATS = {
     "n_steps": lambda s: s.num_steps,
     "step_size": lambda s: s.adapt_state.step_size,
 }
+
+
+def _warmup_windows(num_warmup) -> tuple[jax.Array, jax.Array]:
+    """NumPyro's warmup adaptation windows for a traced number of warmup steps.
+
+    The same windows as ``numpyro.infer.hmc_util.build_adaptation_schedule``
+    (Stan's rules: one window below 20 steps; else a fast start buffer of 75,
+    slow windows of 25, 50, 100, ... steps, the last stretched to a fast end
+    buffer of 50; buffers of 15% and 10% below 150 steps), computed with array
+    operations so that `num_warmup` can be a traced value.
+
+    Parameters
+    ----------
+    num_warmup : int or jax.Array
+        Number of warmup steps, in [0, MAX_NUM_WARMUP].
+
+    Returns
+    -------
+    ends : jax.Array, shape (_MAX_SLOW_WINDOWS + 2,)
+        The last step of each window, in order; -1 past the last window.
+        Windows are contiguous: each starts after the previous one's end.
+    count : jax.Array
+        The number of windows.
+    """
+    n = jnp.asarray(num_warmup, jnp.int32)
+    short = n < _START_BUFFER + _END_BUFFER + _FIRST_SLOW_WINDOW
+    # int(0.15 * n) and int(0.1 * n) in NumPyro; equal in integers for n < 150.
+    start_buffer = jnp.where(short, 15 * n // 100, _START_BUFFER)
+    end_buffer = jnp.where(short, n // 10, _END_BUFFER)
+    window_size = jnp.where(short, n - start_buffer - end_buffer, _FIRST_SLOW_WINDOW)
+    end_start = n - end_buffer
+    ends, count = [start_buffer - 1], jnp.asarray(1, jnp.int32)
+    window_start = start_buffer
+    for _ in range(_MAX_SLOW_WINDOWS):  # NumPyro's while loop, unrolled and masked
+        active = window_start < end_start
+        doubles = 3 * window_size <= end_start - window_start
+        size = jnp.where(doubles, window_size, end_start - window_start)
+        ends.append(jnp.where(active, window_start + size - 1, -1))
+        count = count + active
+        window_size = jnp.where(active & doubles, 2 * window_size, window_size)
+        window_start = jnp.where(active, window_start + size, window_start)
+    ends = jnp.stack([*ends, jnp.asarray(-1, jnp.int32)]).at[count].set(n - 1)  # the end buffer
+    few = n < 20  # Stan's rule for few steps: a single window
+    ends = jnp.where(few, jnp.full_like(ends, -1).at[0].set(n - 1), ends)
+    return ends, jnp.where(few, 1, count + 1)
+
+
+_DA_INIT, _DA_UPDATE = dual_averaging()
+_WELFORD_INIT, _WELFORD_UPDATE, _WELFORD_FINAL = welford_covariance(diagonal=True)
+
+
+def _adapt(t, accept_prob, z, state: HMCAdaptState, schedule, target_accept_prob) -> HMCAdaptState:
+    """One warmup step of NumPyro's adaptation, on a traced schedule.
+
+    NumPyro's ``warmup_adapter(...)`` update, step for step, with the NUTS
+    kernel's defaults (step size by dual averaging towards
+    `target_accept_prob`, a diagonal mass matrix by Welford's method,
+    regularized, refreshed at the end of each slow window), built from its
+    own ``dual_averaging`` and ``welford_covariance``. Only the schedule
+    ``(num_warmup, window ends, window count)`` is a traced argument here,
+    where NumPyro builds it in Python from the number of warmup steps.
+    """
+    num_warmup, ends, num_windows = schedule
+    step_size, inverse_mm, mm_sqrt, mm_sqrt_inv, da_state, mm_state, window, rng_key = state
+    if rng_key is not None:  # NumPyro splits it once per step, as here
+        rng_key, _ = jax.random.split(rng_key)
+    da_state = _DA_UPDATE(target_accept_prob - accept_prob, da_state)
+    log_step_size, log_step_size_avg, *_ = da_state
+    # At the last warmup step, the average of the log step sizes.
+    step_size = jnp.where(t == num_warmup - 1, jnp.exp(log_step_size_avg), jnp.exp(log_step_size))
+    finfo = jnp.finfo(jnp.result_type(step_size))
+    step_size = jnp.clip(step_size, finfo.tiny, finfo.max)
+    slow = (0 < window) & (window < num_windows - 1)
+    mm_state = jax.lax.cond(slow, lambda s: _WELFORD_UPDATE(z, s), lambda s: s, mm_state)
+    window_ends = t == ends[window]
+    window = jnp.where(window_ends, window + 1, window)
+    state = HMCAdaptState(step_size, inverse_mm, mm_sqrt, mm_sqrt_inv, da_state, mm_state, window, rng_key)
+
+    def end_of_slow_window(state):
+        inverse_mm, mm_sqrt, mm_sqrt_inv = _WELFORD_FINAL(state.mm_state, regularize=True)
+        if isinstance(inverse_mm, dict):
+            size = {k: v.shape for k, v in inverse_mm.items()}
+        else:
+            size = inverse_mm.shape[-1]
+        return state._replace(
+            inverse_mass_matrix=inverse_mm,
+            mass_matrix_sqrt=mm_sqrt,
+            mass_matrix_sqrt_inv=mm_sqrt_inv,
+            mm_state=_WELFORD_INIT(size),
+            ss_state=_DA_INIT(jnp.log(10) + jnp.log(state.step_size)),
+        )
+
+    return jax.lax.cond(window_ends & slow, end_of_slow_window, lambda s: s, state)
+
+
+def _record(state) -> dict[str, Any]:
+    """What one iteration keeps: the unconstrained draw and its statistics."""
+    return {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
 
 
 def _chain_devices(chain_method: str, num_chains: int) -> int:
@@ -809,31 +971,44 @@ def _chain_devices(chain_method: str, num_chains: int) -> int:
 
 
 class _Sampler:
-    """NUTS for one model and run length: jitted once, re-run on new arguments.
+    """NUTS for one model and number of chains: jitted once, re-run on new arguments.
 
-    The chain state is carried between calls of ``advance``, whose iteration
-    bounds are traced arguments: any split of the run into chunks reuses one
-    compiled function and gives the same draws as a single call.
+    The run length is an argument too: ``num_warmup`` (up to MAX_NUM_WARMUP)
+    and the iteration bounds of ``advance`` are traced, draws go into buffers
+    of MAX_NUM_SAMPLES per chain, and ``finish`` post-processes them a block
+    at a time. So one compiled program serves every run length in range, and
+    any split of a run into chunks gives the same draws as a single call.
+
+    The transition is NumPyro's NUTS kernel with its own adaptation off (it
+    would build its warmup schedule in Python from a fixed num_warmup, one
+    program per value); :func:`_adapt` runs NumPyro's adaptation instead, on
+    the schedule of :func:`_warmup_windows`. Draws equal NumPyro's own
+    kernel run with the same key and run length.
 
     Chains run in lockstep on one device (``jax.vmap``), one after another
     (``jax.lax.map``), or split over several host devices (``jax.shard_map``),
     each device running its share in lockstep.
+
+    Attributes
+    ----------
+    compiled_for : set
+        The ``(data shape, prior family)`` signatures this sampler has run
+        with: new ones compile the programs (or load them from JAX's cache).
     """
 
-    def __init__(self, model, num_warmup, num_samples, num_chains, chain_method, target):
+    def __init__(self, model, num_chains, chain_method):
         self.model = model
-        self.num_warmup = num_warmup
-        self.num_samples = num_samples
         self.num_chains = num_chains
         devices = _chain_devices(chain_method, num_chains)
         self.mesh = (
             jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",)) if devices > 1 else None
         )
         self.sequential = chain_method == "sequential"
-        self.kernel = NUTS(_call_with_priors(model), target_accept_prob=target)
+        self.kernel = NUTS(_call_with_priors(model), adapt_step_size=False, adapt_mass_matrix=False)
         self.init = jax.jit(self._init)
         self.advance = jax.jit(self._advance, donate_argnums=(0, 1))
         self.finish = jax.jit(self._finish)
+        self.compiled_for: set = set()
 
     def _map_chains(self, one_chain, batched, shared):
         """``one_chain(*batched[i], *shared)`` for each chain i, stacked."""
@@ -863,11 +1038,12 @@ class _Sampler:
         def one_chain(key, x, y, priors):
             # NUTS.init on a whole batch of keys would vmap the kernel's stored
             # sample function once more at every retrace; one key at a time is safe.
-            state = self.kernel.init(key, self.num_warmup, None, (x, y, priors), {})
-            record = {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
+            # num_warmup=0: the kernel itself never adapts (see _advance). Its
+            # initial state does not depend on num_warmup.
+            state = self.kernel.init(key, 0, None, (x, y, priors), {})
             buffers = jax.tree.map(
-                lambda v: jnp.zeros((self.num_samples,) + jnp.shape(v), jnp.asarray(v).dtype),
-                record,
+                lambda v: jnp.zeros((MAX_NUM_SAMPLES,) + jnp.shape(v), jnp.asarray(v).dtype),
+                _record(state),
             )
             return state, buffers
 
@@ -875,35 +1051,54 @@ class _Sampler:
         # the same way and jit never compiles a second variant.
         return self._map_chains(one_chain, (keys,), (x, y, priors))
 
-    def _advance(self, states, buffers, start, stop, x, y, priors):
-        def one_chain(state, buffer, start, stop, x, y, priors):
+    def _advance(self, states, buffers, start, stop, num_warmup, target_accept_prob, x, y, priors):
+        def one_chain(state, buffer, start, stop, num_warmup, target_accept_prob, x, y, priors):
+            schedule = (num_warmup, *_warmup_windows(num_warmup))
+
             def body(i, carry):
                 state, buffer = carry
-                state = self.kernel.sample(state, (x, y, priors), {})
-                record = {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
-                j = jnp.clip(i - self.num_warmup, 0, self.num_samples - 1)
-                keep = i >= self.num_warmup
-                buffer = jax.tree.map(lambda b, v: b.at[j].set(jnp.where(keep, v, b[j])), buffer, record)
+                new = self.kernel.sample(state, (x, y, priors), {})
+                warming = state.i < num_warmup
+                adapt_state = jax.lax.cond(
+                    warming,
+                    lambda: _adapt(
+                        state.i, new.accept_prob, new.z, state.adapt_state, schedule, target_accept_prob
+                    ),
+                    lambda: state.adapt_state,
+                )
+                # The mean acceptance restarts after warmup, as in NumPyro's kernel.
+                n = jnp.where(warming, new.i, new.i - num_warmup)
+                mean_accept = state.mean_accept_prob + (new.accept_prob - state.mean_accept_prob) / n
+                state = new._replace(adapt_state=adapt_state, mean_accept_prob=mean_accept)
+                j = jnp.clip(i - num_warmup, 0, MAX_NUM_SAMPLES - 1)
+                keep = i >= num_warmup
+                buffer = jax.tree.map(
+                    lambda b, v: b.at[j].set(jnp.where(keep, v, b[j])), buffer, _record(state)
+                )
                 return state, buffer
 
             return jax.lax.fori_loop(start, stop, body, (state, buffer))
 
-        states, buffers = self._map_chains(one_chain, (states, buffers), (start, stop, x, y, priors))
+        shared = (start, stop, num_warmup, target_accept_prob, x, y, priors)
+        states, buffers = self._map_chains(one_chain, (states, buffers), shared)
         # A small output that is ready when this chunk is, and is not donated
         # to the next chunk, so that it can be waited on.
         return states, buffers, states.i + 0
 
-    def _finish(self, z, x, y, priors):
-        """Constrain draws and add log-likelihoods; z has shape (chains, draws, ...)."""
+    def _finish(self, buffers, start, x, y, priors):
+        """Draws ``start`` to ``start + _FINISH_BLOCK`` of each chain: constrained, with log-likelihoods."""
+        block = jax.tree.map(lambda b: jax.lax.dynamic_slice_in_dim(b, start, _FINISH_BLOCK, axis=1), buffers)
         args = (x, y, priors)
         constrain = self.kernel.postprocess_fn(args, {})
-        samples = jax.vmap(jax.vmap(constrain))(z)
+        samples = jax.vmap(jax.vmap(constrain))(block["z"])
         loglik = _log_likelihood(_call_with_priors(self.model), samples, *args, batch_ndims=2, parallel=True)
-        return samples, loglik
+        return samples, {k: block[k] for k in _STATS}, loglik
 
-    def run(self, seed, x, y, priors, progress=None):
+    def run(self, seed, num_warmup, num_samples, target_accept_prob, x, y, priors, progress=None):
+        """Run the chains; return NumPy samples, statistics, log-likelihoods and the latent sites."""
         states, buffers = self.init(seed, x, y, priors)
-        total = self.num_warmup + self.num_samples
+        total = num_warmup + num_samples
+        warmup, target = np.int32(num_warmup), np.float32(target_accept_prob)
         chunks = 1 if progress is None else self._progress_chunks(total)
         started = time.perf_counter()
         bounds = np.linspace(0, total, chunks + 1).round().astype(np.int32)
@@ -912,17 +1107,29 @@ class _Sampler:
         # for each chunk's small token in turn and report it.
         finished = []
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-            states, buffers, token = self.advance(states, buffers, start, stop, x, y, priors)
+            states, buffers, token = self.advance(states, buffers, start, stop, warmup, target, x, y, priors)
             finished.append((stop, token))
         if progress is not None:
             for stop, token in finished:
                 token.block_until_ready()
                 progress(float(stop) / total)
-        samples, loglik = self.finish(buffers["z"], x, y, priors)
-        jax.block_until_ready(samples)
+        blocks = jax.device_get(
+            [
+                self.finish(buffers, np.int32(first), x, y, priors)
+                for first in range(0, num_samples, _FINISH_BLOCK)
+            ]
+        )
         self.last_seconds = time.perf_counter() - started
-        stats = {k: buffers[k] for k in _STATS}
-        return samples, stats, loglik, tuple(sorted(buffers["z"]))
+        # Blocks side by side, cut to num_samples on the host: slicing on the
+        # device would compile a program per length.
+        samples, stats, loglik = (
+            {
+                k: np.concatenate([b[part][k] for b in blocks], axis=1)[:, :num_samples]
+                for k in blocks[0][part]
+            }
+            for part in range(3)
+        )
+        return samples, stats, loglik, tuple(sorted(samples))
 
     def _progress_chunks(self, total: int) -> int:
         """About PROGRESS_PER_SECOND reports per second of the previous run."""
@@ -937,9 +1144,25 @@ def _one_of_one(one_chain, num_batched, *args):
     return jax.tree.map(lambda v: v[None], one_chain(*batched, *args[num_batched:]))
 
 
-@functools.lru_cache(maxsize=32)
-def _sampler(model, num_warmup, num_samples, num_chains, chain_method, target) -> _Sampler:
-    return _Sampler(model, num_warmup, num_samples, num_chains, chain_method, target)
+# Samplers by (model, num_chains, chain_method), least recently used first.
+_SAMPLERS: dict[tuple, _Sampler] = {}
+_MAX_SAMPLERS = 32
+
+
+def _sampler(model, num_chains: int, chain_method: str) -> _Sampler:
+    key = (model, num_chains, chain_method)
+    sampler = _SAMPLERS.pop(key, None)
+    if sampler is None:
+        if len(_SAMPLERS) >= _MAX_SAMPLERS:
+            del _SAMPLERS[next(iter(_SAMPLERS))]
+        sampler = _Sampler(model, num_chains, chain_method)
+    _SAMPLERS[key] = sampler
+    return sampler
+
+
+def _signature(x: np.ndarray, priors: Priors) -> tuple:
+    """What, besides the sampler, decides its compiled programs: data shape, prior family."""
+    return x.shape, jax.tree.structure(priors)
 
 
 # --------------------------------------------------------------------------
@@ -1142,6 +1365,19 @@ class Fit:
         return _diagnose(self.idata, list(self.latent_sites))
 
 
+_RANGE_WHY = " (the run lengths one compiled sampler serves)"
+
+
+def _check_sampler_choice(model, priors, num_chains, chain_method) -> tuple[Callable, Priors, int]:
+    """Check what selects a compiled sampler; return model, priors and num_chains."""
+    _check_model(model)
+    priors = _check_priors(priors)
+    num_chains = _as_count("num_chains", num_chains, minimum=1)
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}; got {chain_method!r}")
+    return model, priors, num_chains
+
+
 def fit(
     x,
     y,
@@ -1158,9 +1394,12 @@ def fit(
 ) -> Fit:
     """Fit the model to ``(x, y)`` with NUTS.
 
-    The sampler is compiled once per model, data length, prior family and run
-    length; re-fitting new data of the same length, or the same data under new
-    prior hyperparameters, reuses it. Results are reproducible for a seed.
+    The sampler is compiled once per model, data length, prior family, number
+    of chains and chain method (see :func:`fit_needs_compiling`). New data of
+    the same length, new prior hyperparameters, a new `num_warmup` (up to
+    ``MAX_NUM_WARMUP``), `num_samples` (up to ``MAX_NUM_SAMPLES``), seed or
+    `target_accept_prob` all reuse it. Results are reproducible for a seed
+    and run length, with or without `progress`.
 
     Parameters
     ----------
@@ -1169,9 +1408,10 @@ def fit(
     priors : Priors
         The priors; the tutorial's by default.
     num_warmup : int
-        Warmup (adaptation) iterations per chain, >= 0; discarded.
+        Warmup (adaptation) iterations per chain, in [0, MAX_NUM_WARMUP] (10,000);
+        discarded.
     num_samples : int
-        Kept draws per chain, >= 1.
+        Kept draws per chain, in [1, MAX_NUM_SAMPLES] (10,000).
     num_chains : int
         Independent chains, >= 1.
     seed : int
@@ -1205,36 +1445,37 @@ def fit(
         If the data are empty, not numeric, not finite or of different lengths,
         or a count, seed or option is out of range.
     """
-    _check_model(model)
     x_arr, y_arr = as_data("x", x), as_data("y", y)
     if x_arr.shape != y_arr.shape:
         raise ValueError(
             f"x and y must have the same length; got len(x)={x_arr.shape[0]} and len(y)={y_arr.shape[0]}"
         )
-    priors = _check_priors(priors)
-    num_warmup = _as_count("num_warmup", num_warmup, minimum=0)
-    num_samples = _as_count("num_samples", num_samples, minimum=1)
-    num_chains = _as_count("num_chains", num_chains, minimum=1)
-    if chain_method not in CHAIN_METHODS:
-        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}; got {chain_method!r}")
+    model, priors, num_chains = _check_sampler_choice(model, priors, num_chains, chain_method)
+    num_warmup = _as_count("num_warmup", num_warmup, minimum=0, maximum=MAX_NUM_WARMUP, why=_RANGE_WHY)
+    num_samples = _as_count("num_samples", num_samples, minimum=1, maximum=MAX_NUM_SAMPLES, why=_RANGE_WHY)
     if not (isinstance(target_accept_prob, (int, float)) and 0 < target_accept_prob < 1):
         raise ValueError(f"target_accept_prob must be in (0, 1); got {target_accept_prob!r}")
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a function of the fraction done; got {progress!r}")
     seed_array = _as_seed(seed)
 
-    sampler, compiles = _compiled(
-        _sampler, model, num_warmup, num_samples, num_chains, chain_method, float(target_accept_prob)
-    )
+    sampler = _sampler(model, num_chains, chain_method)
+    signature = _signature(x_arr, priors)
+    compiles = signature not in sampler.compiled_for
+    if compiles:
+        _return_freed_memory()  # what earlier compiles freed, before this one
     if progress is not None:
         progress(0.0)
-    samples, stats, loglik, latent_sites = sampler.run(seed_array, x_arr, y_arr, priors, progress)
+    samples, stats, loglik, latent_sites = sampler.run(
+        seed_array, num_warmup, num_samples, target_accept_prob, x_arr, y_arr, priors, progress
+    )
+    sampler.compiled_for.add(signature)
     if compiles:
         _return_freed_memory()
     return Fit(
-        samples=_to_numpy(samples),
-        sample_stats=_to_numpy(stats),
-        log_likelihood=_to_numpy(loglik),
+        samples=samples,
+        sample_stats=stats,
+        log_likelihood=loglik,
         x=np.asarray(x_arr),
         y=np.asarray(y_arr),
         priors=priors,
@@ -1242,3 +1483,47 @@ def fit(
         seed=int(seed),
         latent_sites=latent_sites,
     )
+
+
+def fit_needs_compiling(
+    x,
+    priors: Priors = TUTORIAL_PRIORS,
+    num_chains: int = 4,
+    *,
+    model: Callable = linear_regression,
+    chain_method: str = "auto",
+) -> bool:
+    """Whether :func:`fit` on data like `x` would compile its sampler before sampling.
+
+    It compiles (or loads from JAX's persistent cache) on the first fit in a
+    process for each model, data length, prior family, number of chains and
+    chain method; never for a new run length, seed, data of the same length,
+    prior hyperparameters or ``target_accept_prob``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        The data's inputs (only their length matters).
+    priors : Priors
+        The priors (only their families matter).
+    num_chains : int
+        Number of chains, >= 1.
+    model : callable
+        The NumPyro model.
+    chain_method : {"auto", "parallel", "vectorized", "sequential"}
+        How the chains run, as in :func:`fit`.
+
+    Returns
+    -------
+    bool
+        True if the next such fit compiles first.
+
+    Raises
+    ------
+    ValueError
+        For input :func:`fit` would refuse.
+    """
+    x_arr = as_data("x", x)
+    model, priors, num_chains = _check_sampler_choice(model, priors, num_chains, chain_method)
+    sampler = _SAMPLERS.get((model, num_chains, chain_method))
+    return sampler is None or _signature(x_arr, priors) not in sampler.compiled_for

@@ -1,14 +1,24 @@
 """Compiled code is reused: counted JAX traces and XLA compilations.
 
-A slider move (new hyperparameters) or a re-fit of same-sized data must not
-trace or compile anything; the first call of each shape may.
+A slider move (new hyperparameters), a re-fit of same-sized data or a new run
+length (num_warmup, num_samples) must not trace or compile anything; the first
+call of each shape may.
 """
 
 import numpy as np
 import numpyro.distributions as dist
 
 from tests.conftest import make_data
-from widgets.inference import Priors, fit, posterior_predictive, prior_predictive, simulate
+from widgets.inference import (
+    MAX_NUM_SAMPLES,
+    MAX_NUM_WARMUP,
+    Priors,
+    fit,
+    fit_needs_compiling,
+    posterior_predictive,
+    prior_predictive,
+    simulate,
+)
 
 X_GRID = np.linspace(-2.0, 2.0, 50)
 
@@ -79,3 +89,62 @@ def test_counter_sees_a_compilation(compile_counter):
     counter = compile_counter()
     prior_predictive(np.linspace(0.0, 1.0, 17))
     assert counter.compilations >= 1
+
+
+def test_new_run_lengths_do_not_recompile(compile_counter):
+    """After one fit, do new num_samples and num_warmup over their whole range run without compiling?
+
+    With and without progress, under a new target_accept_prob, and the
+    posterior predictive of each result too: nothing may be traced or compiled.
+    """
+    x, y = make_data(40, seed=0)
+    posterior_predictive(fit(x, y, num_warmup=100, num_samples=100, seed=0), X_GRID)
+    counter = compile_counter()
+    runs = [
+        (0, 1),
+        (19, 30),
+        (20, 300),
+        (149, 200),
+        (150, 999),
+        (500, 1001),
+        (MAX_NUM_WARMUP, MAX_NUM_SAMPLES),
+    ]
+    for i, (num_warmup, num_samples) in enumerate(runs):
+        result = fit(
+            x,
+            y,
+            num_warmup=num_warmup,
+            num_samples=num_samples,
+            seed=i,
+            progress=(lambda fraction: None) if i % 2 else None,
+            target_accept_prob=0.8 if i % 3 else 0.95,
+        )
+        assert result.samples["a"].shape == (4, num_samples)
+        posterior_predictive(result, X_GRID, seed=i)
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_fit_needs_compiling_says_when_fit_compiles(compile_counter):
+    """Is fit_needs_compiling True exactly before the fits that compile, so a panel can say so truthfully?
+
+    A new data length, number of chains or prior family compiles; a new run
+    length, new data of the same length or new hyperparameters do not.
+    """
+    x, y = make_data(23, seed=3)
+    steps = [
+        ({}, True),
+        ({"num_samples": 50, "num_warmup": 10}, False),
+        ({"y": y + 1.0, "priors": Priors(a=dist.Normal(1.0, 1.0))}, False),
+        ({"num_chains": 2}, True),
+        ({"priors": Priors(sigma=dist.Exponential(1.0))}, True),
+        ({"x": x[:-1], "y": y[:-1]}, True),
+        ({"x": x[:-1], "y": y[:-1] - 1.0, "num_samples": 20}, False),
+    ]
+    for changes, compiles in steps:
+        arguments = {"x": x, "y": y, "num_warmup": 100, "num_samples": 100, **changes}
+        chains = {"num_chains": arguments["num_chains"]} if "num_chains" in arguments else {}
+        assert fit_needs_compiling(arguments["x"], arguments.get("priors", Priors()), **chains) is compiles
+        counter = compile_counter()
+        fit(**arguments)
+        assert (counter.compilations > 0) is compiles, changes
+        assert not fit_needs_compiling(arguments["x"], arguments.get("priors", Priors()), **chains)
