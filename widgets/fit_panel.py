@@ -12,6 +12,10 @@ from widgets import _ui, inference
 from widgets.inference import Fit, Priors
 
 PARAMETERS = ("a", "b", "sigma")
+# What the panel says while the first fit of a data length, chain count and prior family compiles.
+COMPILING = "compiling the sampler (once per data length, number of chains and prior family)..."
+# The run lengths one compiled sampler serves (see widgets.inference.fit).
+_RUN_LENGTHS = {"num_warmup": (0, inference.MAX_NUM_WARMUP), "num_samples": (1, inference.MAX_NUM_SAMPLES)}
 _TABLE_STYLE = (
     "border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); "
     "font-size: var(--jp-code-font-size, 12px); color: var(--jp-ui-font-color1, inherit)"
@@ -46,6 +50,13 @@ class FitPanel(ipw.VBox):
     density (with the true value when known) and a plain-language warning when
     there are divergences, R-hat > 1.01 or bulk ESS < 400.
 
+    The sampler compiles once per data length, number of chains and prior
+    family; any warmup in [0, 10,000] and samples in [1, 10,000] re-use it
+    (``inference.MAX_NUM_WARMUP``, ``inference.MAX_NUM_SAMPLES``), so trying
+    run lengths re-fits in about a tenth of a second. A value outside these
+    ranges is refused: the panel keeps its last good value and says why
+    (bad input never raises; the message area shows it, as for a failed fit).
+
     Parameters
     ----------
     x, y : array_like, optional
@@ -64,7 +75,7 @@ class FitPanel(ipw.VBox):
     priors : Priors
         The priors to fit with.
     num_warmup, num_samples, num_chains, seed : int
-        Settings of the run.
+        Settings of the run; warmup in [0, 10,000], samples in [1, 10,000].
     true_values : dict
         Known true parameter values, or empty.
     fit : Fit or None
@@ -84,8 +95,8 @@ class FitPanel(ipw.VBox):
     x = tr.Any(None, allow_none=True, help="x of the data.")
     y = tr.Any(None, allow_none=True, help="y of the data.")
     priors = tr.Instance(Priors, help="The priors to fit with.")
-    num_warmup = tr.Int(500, help="Warmup iterations per chain.")
-    num_samples = tr.Int(1000, help="Kept draws per chain.")
+    num_warmup = tr.Int(500, help="Warmup iterations per chain, in [0, 10,000].")
+    num_samples = tr.Int(1000, help="Kept draws per chain, in [1, 10,000].")
     num_chains = tr.Int(4, help="Number of chains.")
     seed = tr.Int(0, help="Seed of the run.")
     true_values = tr.Dict(help="Known true values of a, b, sigma.")
@@ -104,16 +115,19 @@ class FitPanel(ipw.VBox):
         self.progress = ipw.FloatProgress(
             value=0.0, min=0.0, max=1.0, description="progress", style={"description_width": "initial"}
         )
-        self._status = ipw.Label("")
+        self.status_label = ipw.Label("")
         settings = {
-            "num_warmup": ipw.BoundedIntText(min=0, max=100_000, description="warmup"),
-            "num_samples": ipw.BoundedIntText(min=1, max=100_000, description="samples"),
+            # The ranges one compiled sampler serves: any value in them re-fits without compiling.
+            "num_warmup": ipw.BoundedIntText(min=0, max=inference.MAX_NUM_WARMUP, description="warmup"),
+            "num_samples": ipw.BoundedIntText(min=1, max=inference.MAX_NUM_SAMPLES, description="samples"),
             "num_chains": ipw.BoundedIntText(min=1, max=16, description="chains"),
             "seed": ipw.IntText(description="seed"),
         }
         for name, box in settings.items():
             box.layout, box.style = ipw.Layout(width="11em"), {"description_width": "5em"}
-            box.tooltip = f"{name} of the NUTS run"
+            box.tooltip = f"{name} of the NUTS run" + (
+                f", {box.min:,} to {box.max:,}" if isinstance(box, ipw.BoundedIntText) else ""
+            )
             _ui.tie(self, name, box)
         self.settings = settings
         self.stale_notice = _ui.MessageArea()
@@ -128,6 +142,10 @@ class FitPanel(ipw.VBox):
                 f"posterior of {name}", name, "density", height="200px", y_values=False, narrow=True
             )
             scales["y"].min = 0.0
+            # No x tick labels until there is a posterior to read: on an empty scale
+            # bqplot would label its padded default domain (-0.0041 ... 1). Hidden by
+            # style: num_ticks=0 breaks bqplot's tick formatter when data arrive.
+            fig.axes[0].tick_style = {**fig.axes[0].tick_style, "display": "none"}
             self._density_marks[name] = _ui.lines(scales, _ui.COLORS["density"], label="posterior density")
             self.density_figures[name] = fig
             self._truth_marks[name] = _ui.lines(scales, _ui.COLORS["truth"], dashed=True, label="true value")
@@ -136,7 +154,7 @@ class FitPanel(ipw.VBox):
         self.children = [
             _ui.heading("Fit with NUTS"),
             ipw.HBox(list(settings.values()), layout=ipw.Layout(flex_flow="row wrap")),
-            ipw.HBox([self.fit_button, self.progress, self._status]),
+            ipw.HBox([self.fit_button, self.progress, self.status_label]),
             self.stale_notice,
             self.summary_table,
             ipw.HBox(figures, layout=ipw.Layout(flex_flow="row wrap")),
@@ -185,11 +203,13 @@ class FitPanel(ipw.VBox):
         self.running = True
         self.fit_button.disabled = True
         self.progress.value = 0.0
-        self._status.value = "compiling the sampler (first fit only)..."
+        self.status_label.value = "starting..."
         try:
             with self._message.guard():
                 if self.x is None or self.y is None:
                     raise ValueError("no data yet: give the panel x and y (or simulate some)")
+                compiles = inference.fit_needs_compiling(self.x, self.priors, self.num_chains)
+                self.status_label.value = COMPILING if compiles else "sampling..."
                 result = inference.fit(
                     self.x,
                     self.y,
@@ -208,12 +228,12 @@ class FitPanel(ipw.VBox):
             self.message = self._message.text
             self.running = False
             self.fit_button.disabled = False
-            self._status.value = "" if self.fit is None or self.message else "done"
+            self.status_label.value = "" if self.fit is None or self.message else "done"
 
     def _on_progress(self, fraction: float) -> None:
         self.progress.value = fraction
         if fraction > 0:
-            self._status.value = f"sampling: {fraction:.0%}"
+            self.status_label.value = f"sampling: {fraction:.0%}"
 
     # -- showing -------------------------------------------------------------
 
@@ -223,6 +243,8 @@ class FitPanel(ipw.VBox):
             if name in result.samples:
                 density, edges = np.histogram(result.samples[name].ravel(), bins=40, density=True)
                 _ui.set_data(self._density_marks[name], x=(edges[:-1] + edges[1:]) / 2, y=density)
+                x_axis = self.density_figures[name].axes[0]
+                x_axis.tick_style = {**x_axis.tick_style, "display": "inline"}  # SVG text's default
         self._peak = {
             name: float(np.max(self._density_marks[name].y)) for name in PARAMETERS if name in result.samples
         }
@@ -238,6 +260,24 @@ class FitPanel(ipw.VBox):
                 _ui.vertical_lines(self._truth_marks[name], [self.true_values[name]], (0.0, peak))
             else:
                 _ui.set_data(self._truth_marks[name], x=np.zeros(0), y=np.zeros(0))
+
+    @tr.validate("num_warmup", "num_samples")
+    def _valid_run_length(self, proposal):
+        """Keep the last good run length, and say why, for one the sampler does not serve."""
+        name, value = proposal["trait"].name, proposal["value"]
+        low, high = _RUN_LENGTHS[name]
+        old = getattr(self, name)
+        if low <= value <= high:
+            if self._message.text.startswith(f"{name} must be"):
+                self._message.clear()
+                self.message = ""
+            return value
+        self._message.show(
+            f"{name} must be in [{low:,}, {high:,}], the run lengths one compiled sampler serves; "
+            f"got {value:,}. Kept {old:,}."
+        )
+        self.message = self._message.text
+        return old
 
     def _on_inputs(self, change) -> None:
         if self.fit is not None and not self.stale:

@@ -5,7 +5,8 @@ import numpyro.distributions as dist
 import pytest
 
 from tests.conftest import make_data, marks_by_label
-from widgets import FitPanel, Priors, SimulationPanel
+from widgets import FitPanel, Priors, SimulationPanel, inference
+from widgets.fit_panel import COMPILING
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,66 @@ def test_code_line_rebuilds_the_settings():
     rebuilt = eval(panel.code, {"FitPanel": FitPanel, "Priors": Priors, "dist": dist, "x": x, "y": y})
     assert rebuilt.code == panel.code
     assert (rebuilt.priors, rebuilt.num_samples, rebuilt.seed) == (panel.priors, 300, 7)
+
+
+def test_run_length_boxes_offer_what_one_compiled_sampler_serves():
+    """Do the warmup and samples boxes range over exactly the run lengths that re-fit without compiling?"""
+    panel = FitPanel()
+    assert (panel.settings["num_warmup"].min, panel.settings["num_warmup"].max) == (
+        0,
+        inference.MAX_NUM_WARMUP,
+    )
+    assert (panel.settings["num_samples"].min, panel.settings["num_samples"].max) == (
+        1,
+        inference.MAX_NUM_SAMPLES,
+    )
+
+
+def test_a_run_length_out_of_range_keeps_the_last_good_one_and_says_why():
+    """Is samples=20000 refused, saying the allowed range and keeping the last good value till a good one?"""
+    x, y = make_data(10)
+    panel = FitPanel(x, y, num_samples=300)
+    panel.num_samples = 20_000
+    assert panel.num_samples == 300 and panel.settings["num_samples"].value == 300
+    assert "num_samples must be in [1, 10,000]" in panel.message and "Kept 300" in panel.message
+    panel.num_samples = 200
+    assert panel.num_samples == 200 and panel.message == ""
+    built = FitPanel(x, y, num_warmup=-1)
+    assert built.num_warmup == 500 and "num_warmup must be in [0, 10,000]" in built.message
+
+
+def test_new_samples_and_warmup_refit_without_compiling_and_the_panel_says_so(compile_counter):
+    """Lowering samples step by step (lesson 1's exercise), does no re-fit compile, or claim to?
+
+    Only the first fit of a new data length compiles, and only it says so.
+    """
+    x, y = make_data(41, seed=6)  # a data length no other test fits
+    panel = FitPanel(x, y, num_warmup=200, num_samples=400)
+    said = []
+    panel.status_label.observe(lambda change: said.append(change["new"]), names="value")
+    counter = compile_counter()
+    panel.run()
+    assert counter.compilations > 0 and COMPILING in said
+    for name, value in [
+        ("num_samples", 300),
+        ("num_samples", 200),
+        ("num_samples", 100),
+        ("num_warmup", 300),
+    ]:
+        said.clear()
+        counter = compile_counter()
+        setattr(panel, name, value)
+        panel.run()
+        assert (counter.traces, counter.compilations) == (0, 0), (name, value)
+        assert COMPILING not in said and said[-1] == "done", said
+        assert panel.fit.samples["a"].shape == (4, panel.num_samples) and panel.message == ""
+
+
+def test_empty_axes_have_no_tick_labels_until_a_fit(fitted_panel):
+    """Are the x tick labels hidden before the first fit (no -0.0041 ... 1), and shown after it?"""
+    empty = FitPanel()
+    assert all(
+        figure.axes[0].tick_style.get("display") == "none" for figure in empty.density_figures.values()
+    )
+    shown = [figure.axes[0].tick_style.get("display") for figure in fitted_panel.density_figures.values()]
+    assert shown == ["inline"] * 3
