@@ -4,11 +4,11 @@ import pathlib
 import re
 
 import pytest
-from nbclient import NotebookClient
 
 from widgets.exercises import EXERCISES
 from widgets.grading import notebooks
 from widgets.grading.__main__ import main
+from widgets.grading.grade import execute
 from widgets.grading.release import release
 
 LESSONS = sorted((pathlib.Path(__file__).resolve().parents[2] / "lessons").glob("*.ipynb"))
@@ -52,13 +52,22 @@ def test_at_least_five_exercises_of_three_kinds_with_registered_points(path):
     assert kinds == {"choice", "widget", "code"}
 
 
+def plain_value(cell) -> str:
+    """The cell's value as plain text (its execute_result), or ''."""
+    return "".join(
+        o["data"]["text/plain"] for o in cell.get("outputs", []) if o.output_type == "execute_result"
+    )
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_source_scores_full_marks(path):
-    """Does the stored run of the source lesson (re-checked by nbval) end with full marks?"""
+    """Does the stored run of the source lesson (re-checked by nbval) give every check its points?"""
     nb = notebooks.read(path)
-    summary = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     total = sum(EXERCISES[notebooks.grade_id(c)].points for c in nb.cells if notebooks.is_test(c))
-    assert f"provisional score {total} of {total} points" in summary
+    assert f"provisional score {total} of {total} points" in plain_value(nb.cells[-1])
+    for cell in filter(notebooks.is_test, nb.cells):
+        # What nbgrader reads as the cell's partial credit: the points, as a number.
+        assert plain_value(cell) == str(EXERCISES[notebooks.grade_id(cell)].points)
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +107,32 @@ def test_released_versions_hold_no_solutions_hidden_tests_or_outputs(released, i
     assert [notebooks.grade_id(c) for c in student.cells] == [notebooks.grade_id(c) for c in source.cells]
 
 
-def test_released_lesson_runs_to_the_end_and_scores_zero(released):
-    """Run in a fresh kernel, does a released lesson reach its last cell with 0 points?"""
-    nb = notebooks.read(released / LESSONS[0].name)
-    NotebookClient(
-        nb,
-        timeout=300,
-        allow_errors=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(released)}},
-    ).execute()
-    summary = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_a_fresh_release_runs_top_to_bottom_saying_not_answered(released, index):
+    """Run All on a fresh release: no error, every panel shown, every exercise 'not answered', 0 points?"""
+    nb = notebooks.read(released / LESSONS[index].name)
+    assert execute(nb, timeout=600, path=released) == "completed"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    problems = [
+        (c.source, o)
+        for c in code
+        for o in c.outputs
+        if o.output_type == "error" or o.get("name") == "stderr"
+    ]
+    assert not problems
+    assert all(c.execution_count for c in code)  # every cell ran
+    panels = [c for c in code if re.match(r"\w*Panel\(", c.source.splitlines()[-1])]
+    assert len(panels) >= 1 and all(WIDGET_VIEW in c.outputs[-1]["data"] for c in panels)
+    tests = [c for c in nb.cells if notebooks.is_test(c)]
+    for cell in tests:
+        assert plain_value(cell) == "0"
+        assert "Not answered yet" in cell.outputs[-1]["data"]["text/html"]
+    summary = plain_value(nb.cells[-1])
     assert "provisional score 0 of 9 points" in summary
+    assert summary.count("not answered yet") == len(tests)
 
 
 def test_release_refuses_to_overwrite_the_sources(tmp_path):
@@ -134,4 +157,14 @@ def test_solution_regions_keep_indentation():
         },
     )
     notebooks.clear_solutions(cell)
-    assert cell.source == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    assert cell.source == "def f(x):\n    # YOUR CODE HERE\n    ..."
+
+
+def test_a_top_level_solution_leaves_a_comment_that_runs_silently():
+    """Is a solution at the top of a cell replaced by the comment alone (nothing shown, names undefined)?"""
+    cell = notebooks.nbformat.v4.new_code_cell(
+        "# answer = a letter\n### BEGIN SOLUTION\nanswer = 'B'\n### END SOLUTION",
+        metadata={"nbgrader": {"solution": True, "grade_id": "q", "grade": False, "locked": False}},
+    )
+    notebooks.clear_solutions(cell)
+    assert cell.source == "# answer = a letter\n# YOUR CODE HERE"

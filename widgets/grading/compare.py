@@ -121,13 +121,29 @@ def choice(answer, reference) -> tuple[bool, str]:
     return given == reference["answer"], "right" if given == reference["answer"] else "not that one"
 
 
-def healthy_fit(answer, reference) -> tuple[bool, str]:
-    """A fit with no warning signs using at most a given number of draws per chain."""
-    if answer["num_samples"] > reference["max_samples"]:
-        return False, f"use at most {reference['max_samples']} samples per chain"
-    if answer["divergences"] or answer["max_rhat"] > 1.01 or answer["min_ess_bulk"] < 400:
-        return False, "the diagnostics still warn: look at ESS and R-hat"
-    return True, "healthy fit"
+def smallest_healthy(answer, reference) -> tuple[bool, str]:
+    """The smallest healthy number of draws per chain, in the reference's steps.
+
+    The answer's fit must show no warning sign and a fit with one step fewer
+    draws (same seed and settings) must show one: lowering in steps from the
+    start, it is where the warnings begin. Warmup, chains and priors must be
+    the reference's. Fits above ``max_samples`` are not run (``healthy`` is
+    None), so the check stays quick.
+    """
+    for key, what in (("num_warmup", "warmup iterations"), ("num_chains", "chains")):
+        if answer[key] != reference[key]:
+            return False, f"keep {reference[key]} {what}; the answer has {answer[key]}"
+    if answer["priors"] != reference["priors"]:
+        return False, "keep the lesson's priors; the answer's fit uses other priors"
+    step, samples = int(reference["step"]), int(answer["num_samples"])
+    if samples > reference["max_samples"]:
+        return False, f"start at {reference['max_samples']} samples and go down in steps of {step}"
+    if not answer["healthy"]:
+        return False, f"the fit with {samples} samples per chain still warns"
+    lower = answer["lower"]
+    if lower is not None and lower["healthy"]:
+        return False, f"{lower['num_samples']} samples, one step lower, also fit without a warning"
+    return True, f"{samples} samples fit without a warning and {samples - step} do not"
 
 
 COMPARATORS: dict[str, Callable] = {
@@ -140,9 +156,25 @@ COMPARATORS: dict[str, Callable] = {
         share_at_most,
         coverage,
         choice,
-        healthy_fit,
+        smallest_healthy,
     )
 }
+
+
+def choose_hint(hints: dict, reason: str) -> str:
+    """The hint for a failed check: the first whose reason fragment is in `reason`, else the default.
+
+    Parameters
+    ----------
+    hints : dict
+        ``{"default": str, "by_reason": [[fragment, hint], ...]}``, as plain data.
+    reason : str
+        What the check found.
+    """
+    for fragment, hint in hints.get("by_reason", []):
+        if fragment in reason:
+            return hint
+    return hints["default"]
 
 
 def verdict(comparator: str, answer, reference) -> tuple[bool, str]:
@@ -150,4 +182,10 @@ def verdict(comparator: str, answer, reference) -> tuple[bool, str]:
     try:
         return COMPARATORS[comparator](answer, reference)
     except (KeyError, TypeError, ValueError, IndexError) as err:
-        return False, f"the answer has the wrong form ({type(err).__name__}: {err})"
+        return False, f"the answer has the wrong form ({error_text(err)})"
+
+
+def error_text(err: BaseException) -> str:
+    """An exception as ``Type: message``, or ``Type`` alone when it has no message."""
+    message = str(err).strip()
+    return f"{type(err).__name__}: {message}" if message else type(err).__name__

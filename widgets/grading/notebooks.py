@@ -8,7 +8,13 @@ import nbformat
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+# What replaces a solution region in a student's version. Neither raises, so
+# "Run All" runs on past an open exercise, whose check then says it is not
+# answered yet. In a block (a function's body) the stub is a statement that
+# does nothing; at the top of a cell it is only the comment, so the answer's
+# names stay undefined and the cell shows no output.
+CODE_STUB = "# YOUR CODE HERE\n..."
+TOP_LEVEL_STUB = "# YOUR CODE HERE"
 TEXT_STUB = "YOUR ANSWER HERE"
 
 
@@ -38,8 +44,13 @@ def is_locked(cell) -> bool:
     return bool(meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
 
 
-def _replace_regions(source: str, begin: str, end: str, stub: str | None) -> str:
-    """Replace each begin..end region (markers included) by `stub` at the region's indentation."""
+def _replace_regions(
+    source: str, begin: str, end: str, stub: str | None, *, top_level_stub: str | None = None
+) -> str:
+    """Replace each begin..end region (markers included) by `stub` at the region's indentation.
+
+    A region that is not indented gets `top_level_stub` instead, if given.
+    """
     lines, out, inside, indent = source.split("\n"), [], False, ""
     for line in lines:
         stripped = line.strip()
@@ -48,8 +59,9 @@ def _replace_regions(source: str, begin: str, end: str, stub: str | None) -> str
             continue
         if inside and stripped == end:
             inside = False
-            if stub is not None:
-                out.extend(indent + stub_line for stub_line in stub.split("\n"))
+            text = top_level_stub if top_level_stub is not None and not indent else stub
+            if text is not None:
+                out.extend(indent + stub_line for stub_line in text.split("\n"))
             continue
         if not inside:
             out.append(line)
@@ -59,12 +71,13 @@ def _replace_regions(source: str, begin: str, end: str, stub: str | None) -> str
 
 
 def clear_solutions(cell) -> None:
-    """Replace the solution regions of an answer cell with nbgrader's stub."""
-    stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
+    """Replace the solution regions of an answer cell with a stub (see CODE_STUB)."""
+    code = cell.cell_type == "code"
+    stub, top = (CODE_STUB, TOP_LEVEL_STUB) if code else (TEXT_STUB, TEXT_STUB)
     if BEGIN_SOLUTION in cell.source:
-        cell.source = _replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub)
+        cell.source = _replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub, top_level_stub=top)
     elif is_solution(cell):
-        cell.source = stub
+        cell.source = top
 
 
 def remove_hidden_tests(cell) -> None:
