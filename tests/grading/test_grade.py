@@ -1,18 +1,20 @@
 """Grading a folder of submissions made from lesson 1: blank, full, partial, broken, tampered.
 
-One grading run (module fixture) covers every submission; each test asks one question of it.
+One grading run of the command line (module fixture) covers every submission; each test asks
+one question of it. No student submitted lesson 2.
 """
 
 import hashlib
 import json
-import pathlib
+import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
 from tests.grading.test_lessons_and_release import LESSONS
 from widgets.grading import notebooks
-from widgets.grading.__main__ import main
 from widgets.grading.release import release_notebook
 
 LESSON = LESSONS[0]
@@ -115,35 +117,35 @@ def graded(tmp_path_factory):
     make_submissions(folder)
     before = digest(folder)
     out = tmp_path_factory.mktemp("report")
-    code = main(
-        [
-            "grade",
-            str(folder),
-            "--source",
-            str(LESSON.parent),
-            "--out",
-            str(out),
-            "--timeout",
-            str(TIMEOUT),
-            "--jobs",
-            "2",
-            "--challenge",
-            "4242",
-        ]
+    done = subprocess.run(
+        [sys.executable, "-m", "widgets.grading", "grade", str(folder), "--source", str(LESSON.parent)]
+        + ["--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2", "--challenge", "4242"],
+        capture_output=True,
+        text=True,
     )
     rows = json.loads((out / "grades.json").read_text())["rows"]
-    return {"code": code, "rows": rows, "out": out, "before": before, "after": digest(folder)}
+    return {
+        "code": done.returncode,
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+        "rows": rows,
+        "out": out,
+        "before": before,
+        "after": digest(folder),
+    }
 
 
 def points(graded, student):
-    mine = {r["grade_id"]: r for r in graded["rows"] if r["student"] == student}
+    mine = {
+        r["grade_id"]: r for r in graded["rows"] if r["student"] == student and r["lesson"] == LESSON.stem
+    }
     assert list(mine) == IDS, f"{student} has rows {list(mine)}"
     return {gid: r["points"] for gid, r in mine.items()}, {gid: r["reason"] for gid, r in mine.items()}
 
 
 def test_grading_succeeds_and_never_modifies_submissions(graded):
     """Does the run exit 0, and are the submission files byte for byte unchanged?"""
-    assert graded["code"] == 0
+    assert graded["code"] == 0, graded["stderr"][-3000:]
     assert graded["before"] == graded["after"]
 
 
@@ -151,6 +153,42 @@ def test_full_marks_for_the_source_and_zero_for_blank(graded):
     """Does the source (with solutions) get every point and the released version none?"""
     assert sum(points(graded, "full")[0].values()) == 9
     assert sum(points(graded, "blank")[0].values()) == 0
+
+
+def test_blank_answers_read_as_not_answered_not_as_errors(graded):
+    """Does every exercise of the released version say 'not answered yet', stand-ins and all?"""
+    _, reasons = points(graded, "blank")
+    assert all(r.startswith("not answered yet") for r in reasons.values()), reasons
+    assert "stand-in" in reasons["l1-model"] and "stand-in" in reasons["l1-data"]
+
+
+def test_a_missing_lesson_is_named_in_the_csv_the_feedback_and_the_summary(graded):
+    """Does each student's lesson 2, never submitted, get rows saying so, a feedback section and a note?"""
+    lesson2 = LESSONS[1].stem
+    for student in ("full", "blank", "broken"):
+        rows = [r for r in graded["rows"] if r["student"] == student and r["lesson"] == lesson2]
+        assert len(rows) == 6 and all(r["points"] == 0 for r in rows)
+        assert all(r["reason"].startswith(f"not submitted: no {lesson2}.ipynb") for r in rows)
+    csv_text = (graded["out"] / "grades.csv").read_text()
+    assert f"full,{lesson2},l2-priors,0.0,2.0,not submitted" in csv_text
+    feedback = (graded["out"] / "feedback" / "full.md").read_text()
+    assert f"## {lesson2}: not submitted, 0 of 9 points" in feedback
+    assert re.search(
+        r"^full: 9 of 18 points \(not submitted: 02-predictive-and-workflow\)$", graded["stdout"], re.M
+    )
+
+
+def test_no_reason_ends_in_an_empty_exception_message(graded):
+    """Does no reason or hint read like 'raised NotImplementedError: .' or end in '?.'?"""
+    texts = [r["reason"] for r in graded["rows"]]
+    texts += [p.read_text() for p in (graded["out"] / "feedback").glob("*.md")]
+    assert not [t for t in texts if re.search(r":\s*[.)]|:\s*$|[?!.]\.", t, re.M)]
+
+
+def test_kernels_talk_over_ipc_so_no_tcp_warning_reaches_the_instructor(graded):
+    """Is the grader's output free of ipykernel's 'running over TCP without encryption' warning?"""
+    assert "without encryption" not in graded["stderr"] + graded["stdout"]
+    assert "Warning" not in graded["stderr"], graded["stderr"][-3000:]
 
 
 def test_partial_gets_what_it_earned(graded):
@@ -165,6 +203,8 @@ def test_partial_gets_what_it_earned(graded):
         "l1-fit-panel": 2,
     }
     assert "draws of b differ" in reasons["l1-model"]
+    feedback = (graded["out"] / "feedback" / "partial.md").read_text()
+    assert "Hint: `a` is right; look at `b`" in feedback  # the hint for what the check found
 
 
 def test_unreadable_notebook_scores_zero_with_a_reason(graded):
@@ -176,8 +216,7 @@ def test_unreadable_notebook_scores_zero_with_a_reason(graded):
 
 @pytest.mark.parametrize("student", ["redefines-checks", "patches-allclose"])
 def test_patching_the_kernel_gains_nothing(graded, student):
-    """Does a wrong model stay wrong, and no score rise above the honest one, when the notebook
-    redefines the checks (and forges the answer reader) or patches numpy?"""
+    """Does a wrong model stay wrong, and no score rise, if the notebook redefines the checks or numpy?"""
     earned, _ = points(graded, student)
     honest, _ = points(graded, "partial")
     assert earned["l1-model"] == 0
@@ -185,11 +224,14 @@ def test_patching_the_kernel_gains_nothing(graded, student):
 
 
 def test_deleted_and_edited_test_cells_are_restored(graded):
-    """Is a deleted test cell restored (and its wrong answer graded), and an edited one's points not raised?"""
+    """Is a deleted test cell restored (its wrong answer graded), and an edited one's points not raised?"""
     earned, reasons = points(graded, "deletes-and-edits-tests")
     assert earned["l1-rhat"] == 0 and reasons["l1-rhat"] == "not that one"
     assert earned["l1-ess"] == 1
-    assert sum(r["max_points"] for r in graded["rows"] if r["student"] == "deletes-and-edits-tests") == 9
+    mine = [
+        r for r in graded["rows"] if r["student"] == "deletes-and-edits-tests" and r["lesson"] == LESSON.stem
+    ]
+    assert sum(r["max_points"] for r in mine) == 9
 
 
 def test_a_loop_forever_keeps_earlier_points(graded):
@@ -229,7 +271,7 @@ def test_reports_and_feedback_files(graded):
     """Are grades.csv rows complete, and do feedback files give hints without hidden test code?"""
     csv_lines = (graded["out"] / "grades.csv").read_text().splitlines()
     assert csv_lines[0] == "student,lesson,grade_id,points,max_points,reason"
-    assert len(csv_lines) == 1 + 10 * 6
+    assert len(csv_lines) == 1 + 10 * (6 + 6)  # lesson 2's rows say it was not submitted
     feedback = (graded["out"] / "feedback" / "partial.md").read_text()
     assert "l1-model: 0 / 2" in feedback and "Hint:" in feedback
     for path in (graded["out"] / "feedback").glob("*.md"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from widgets.grading.grade import grade
+from widgets.grading.grade import NOT_SUBMITTED, grade
 from widgets.grading.release import release
 
 
@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
             for student in students:
                 mine = [r for r in rows if r.student == student]
                 earned, possible = sum(r.points for r in mine), sum(r.max_points for r in mine)
-                print(f"{student}: {earned:g} of {possible:g} points")
+                missing = sorted({r.lesson for r in mine if r.reason.startswith(NOT_SUBMITTED)})
+                gaps = f" ({NOT_SUBMITTED}: {', '.join(missing)})" if missing else ""
+                print(f"{student}: {earned:g} of {possible:g} points{gaps}")
             print(f"wrote {args.out}/grades.csv, grades.json and feedback/ for {len(students)} students")
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -8,12 +8,14 @@ For each submission ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` the grader
    student added, come from the submission;
 2. inserts after each test cell a small cell that prints the answer as plain
    data (JSON) behind a marker drawn at random for this grading run;
-3. executes it with nbclient in a fresh kernel, with a deadline per notebook,
-   outputs capped per cell, and errors, timeouts and a dying kernel recorded
-   instead of raised;
+3. executes it with nbclient in a fresh kernel (over IPC sockets in a private
+   temporary folder), with a deadline per notebook, outputs capped per cell,
+   and errors, timeouts and a dying kernel recorded instead of raised;
 4. decides each exercise here, in the grader's process, by comparing the
    answer's data with the same data taken from a run of the source lesson
-   (:mod:`widgets.grading.compare`).
+   (:mod:`widgets.grading.compare`). An answer that is missing, still the
+   release's stub, or a stand-in the lesson put in its place is "not answered
+   yet"; a lesson with no notebook in the student's folder is "not submitted".
 
 What the submission defines or patches in its kernel (the check functions,
 NumPy, builtins) only reaches the grader as data; check inputs depend on a
@@ -32,14 +34,16 @@ import os
 import pathlib
 import secrets
 import sys
+import tempfile
 import time
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from widgets.grading import notebooks
-from widgets.grading.compare import verdict
+from widgets.grading.compare import choose_hint, verdict
 
 OUTPUT_CAP = 200_000  # characters of output kept per cell; the rest is dropped
 EXTRACTION_TAG = "widgets-grading-extraction"
@@ -77,7 +81,9 @@ def _extraction_cell(function: str, grade_id: str, challenge: int, marker: str):
         "try:\n"
         f"    _grading_out = {{'ok': True, 'data': _grading_fn({grade_id!r}, globals(), {challenge})}}\n"
         "except BaseException as _grading_error:\n"
-        "    _grading_out = {'ok': False, 'error': f'{type(_grading_error).__name__}: {_grading_error}'}\n"
+        "    _grading_out = {'ok': False, 'error': type(_grading_error).__name__}\n"
+        "    if str(_grading_error).strip():\n"
+        "        _grading_out['error'] += ': ' + str(_grading_error).strip()\n"
         f"print({marker!r} + _grading_json.dumps(_grading_out))"
     )
     cell = nbformat.v4.new_code_cell(code)
@@ -133,8 +139,29 @@ def insert_extractions(nb, function: str, challenge: int, marker: str):
     return nb
 
 
+def _ipc_config(folder: str) -> Config:
+    """Kernels that talk to the grader over IPC sockets in `folder`, not over TCP.
+
+    TCP without encryption is readable by anyone on the machine (and ipykernel
+    warns so for every kernel); sockets and the connection file in a folder
+    only this user can open are not.
+    """
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.connection_file = os.path.join(folder, "kernel.json")  # sockets: kernel-ipc-*
+    return config
+
+
 def execute(nb, *, timeout: float, path: pathlib.Path) -> str:
-    """Run `nb` in a fresh kernel within `timeout` seconds; return how the run ended."""
+    """Run `nb` in a fresh kernel within `timeout` seconds; return how the run ended.
+
+    The kernel runs in `path` and talks over IPC sockets in a private temporary folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="widgets-kernel-") as folder:  # mode 0700
+        return _execute(nb, timeout=timeout, path=path, config=_ipc_config(folder))
+
+
+def _execute(nb, *, timeout: float, path: pathlib.Path, config: Config) -> str:
     deadline = time.monotonic() + timeout
     client = _CappedClient(
         nb,
@@ -146,6 +173,7 @@ def execute(nb, *, timeout: float, path: pathlib.Path) -> str:
         record_timing=False,
         store_widget_state=False,
         resources={"metadata": {"path": str(path)}},
+        config=config,
     )
     try:
         # asyncio.run closes its loop: grading threads leave no event loop behind.
@@ -187,13 +215,16 @@ def run_and_extract(nb, function: str, *, challenge: int, timeout: float, path) 
 
 @dataclasses.dataclass
 class Lesson:
-    """A source lesson with the reference data of its exercises for this grading run."""
+    """A source lesson with the reference data of its exercises for this grading run.
+
+    ``hints[grade_id]`` is plain data for :func:`widgets.grading.compare.choose_hint`.
+    """
 
     name: str
     source: nbformat.NotebookNode
     points: dict[str, float]
     references: dict[str, dict]
-    hints: dict[str, str]
+    hints: dict[str, dict]
 
 
 def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson:
@@ -219,7 +250,7 @@ def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson
         source,
         points,
         {gid: r["data"]["reference"] for gid, r in references.items()},
-        {gid: r["data"]["hint"] for gid, r in references.items()},
+        {gid: r["data"]["hints"] for gid, r in references.items()},
     )
 
 
@@ -253,6 +284,8 @@ def grade_submission(
 
 def _missing(error: str) -> str:
     """Say why an answer could not be read, in the student's terms."""
+    if error.startswith("NotAnswered: "):  # what widgets.exercises says of a missing answer
+        return error.removeprefix("NotAnswered: ")
     if error.startswith("KeyboardInterrupt"):
         return "no answer: the notebook ran out of time before this answer could be checked"
     if error.startswith("KeyError: '"):
@@ -285,7 +318,8 @@ def grade(
 
     Writes ``grades.csv`` and ``grades.json`` (one row per student, lesson and
     exercise) and ``feedback/<student>.md`` (points, reasons and hints, never
-    the hidden tests) into `out_dir`.
+    the hidden tests) into `out_dir`. Every folder in `submissions_dir` is a
+    student; a lesson missing from it scores 0 with the reason "not submitted".
     """
     submissions_dir, source_dir, out_dir = (pathlib.Path(p) for p in (submissions_dir, source_dir, out_dir))
     if not submissions_dir.is_dir():
@@ -300,12 +334,9 @@ def grade(
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1; got {jobs}")
 
+    students = [d for d in sorted(submissions_dir.iterdir()) if d.is_dir()]
     work = [
-        (d.name, p)
-        for d in sorted(submissions_dir.iterdir())
-        if d.is_dir()
-        for p in sorted(d.glob("*.ipynb"))
-        if p.stem in sources
+        (d.name, d / f"{name}.ipynb") for d in students for name in sources if (d / f"{name}.ipynb").is_file()
     ]
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -329,9 +360,53 @@ def grade(
                 _progress(done, len(futures), started)
     if progress:
         sys.stderr.write("\n")
+    for folder in students:
+        rows.extend(not_submitted(folder, lessons))
     rows.sort(key=lambda r: (r.student, r.lesson, list(lessons[r.lesson].points).index(r.grade_id)))
     write_reports(rows, lessons, out_dir, challenge=challenge)
     return rows
+
+
+NOT_SUBMITTED = "not submitted"
+
+
+def not_submitted(folder: pathlib.Path, lessons: dict[str, Lesson]) -> list[Row]:
+    """Rows of 0 points for each lesson that `folder` (one student's) holds no notebook of."""
+    strays = sorted(p.name for p in folder.glob("*.ipynb") if p.stem not in lessons)
+    found = f" (the folder holds {', '.join(strays)}, which match no lesson)" if strays else ""
+    return [
+        Row(
+            folder.name,
+            name,
+            gid,
+            0.0,
+            points,
+            f"{NOT_SUBMITTED}: no {name}.ipynb in the student's folder{found}",
+        )
+        for name, lesson in lessons.items()
+        if not (folder / f"{name}.ipynb").is_file()
+        for gid, points in lesson.points.items()
+    ]
+
+
+def _feedback_lines(lesson: Lesson, mine: list[Row]) -> list[str]:
+    earned, possible = sum(r.points for r in mine), sum(r.max_points for r in mine)
+    if all(r.reason.startswith(NOT_SUBMITTED) for r in mine):
+        why = mine[0].reason.removeprefix(f"{NOT_SUBMITTED}: ")
+        return [
+            f"## {lesson.name}: not submitted, {earned:g} of {possible:g} points",
+            "",
+            f"Not submitted: {why}.",
+            "",
+        ]
+    lines = [f"## {lesson.name}: {earned:g} of {possible:g} points", ""]
+    for r in mine:
+        line = f"- {r.grade_id}: {r.points:g} / {r.max_points:g} ({r.reason})"
+        if r.points < r.max_points:
+            hint = choose_hint(lesson.hints[r.grade_id], r.reason)
+            line += f". Hint: {hint}" + ("" if hint.endswith((".", "?", "!")) else ".")
+        lines.append(line)
+    return lines + [""]
 
 
 def write_reports(
@@ -352,15 +427,7 @@ def write_reports(
     for student in sorted({r.student for r in rows}):
         lines = [f"# Feedback for {student}", ""]
         for lesson in sorted({r.lesson for r in rows if r.student == student}):
-            mine = [r for r in rows if r.student == student and r.lesson == lesson]
-            lines += [
-                f"## {lesson}: {sum(r.points for r in mine):g} of {sum(r.max_points for r in mine):g} points",
-                "",
-            ]
-            for r in mine:
-                line = f"- {r.grade_id}: {r.points:g} / {r.max_points:g} ({r.reason})"
-                if r.points < r.max_points:
-                    line += f". Hint: {lessons[lesson].hints[r.grade_id]}"
-                lines.append(line)
-            lines.append("")
+            lines += _feedback_lines(
+                lessons[lesson], [r for r in rows if r.student == student and r.lesson == lesson]
+            )
         (feedback / f"{student}.md").write_text("\n".join(lines))
