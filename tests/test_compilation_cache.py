@@ -136,3 +136,51 @@ def test_warming_refuses_when_the_cache_is_off(monkeypatch):
     monkeypatch.setenv(compilation_cache.ENV_VAR, "off")
     with pytest.raises(ValueError, match="WIDGETS_COMPILATION_CACHE=off"):
         warm_cache.warm([])
+
+
+# A student's first fit in a fresh kernel: WorkflowPanel's fit tab (the panels'
+# default data, priors and chains) with a run length of their own.
+_STUDENT_FIT = """
+import json, sys
+import numpyro
+numpyro.set_host_device_count(4)
+import jax
+
+events = {}
+jax.monitoring.register_event_listener(lambda name, **_: events.__setitem__(name, events.get(name, 0) + 1))
+from widgets import WorkflowPanel
+
+panel = WorkflowPanel().fit_panel
+panel.num_warmup, panel.num_samples = int(sys.argv[1]), int(sys.argv[2])
+panel.run()
+assert panel.fit is not None and panel.message == "", panel.message
+print(json.dumps({k.rsplit("/", 1)[-1]: v for k, v in events.items() if "compilation_cache" in k}))
+"""
+
+
+def test_warming_serves_a_first_fit_whatever_its_run_length(monkeypatch, tmp_path):
+    """After warming, does a first fit with any samples and warmup load just what the default one loads?
+
+    The warm-up fits with warmup 500 and samples 1000; a student may pick any
+    run length, which must compile nothing that the default would not.
+    """
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(compilation_cache.ENV_VAR, str(cache))
+    warm_cache.warm([], timeout=600)  # the panels' standard fits: warmup 500, samples 1000
+    loaded = {}
+    for run_length in [(500, 1000), (500, 300), (77, 123), (0, 20)]:
+        done = subprocess.run(
+            [sys.executable, "-c", _STUDENT_FIT, *map(str, run_length)],
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        loaded[run_length] = json.loads(done.stdout.strip().splitlines()[-1])
+    # Programs that compile in under the cache's minimum time may be missed on a
+    # fast machine, but then for every run length alike.
+    assert all(events == loaded[(500, 1000)] for events in loaded.values()), loaded
+    assert loaded[(500, 1000)].get("cache_hits", 0) >= 3, (
+        loaded
+    )  # at least the sampler's init, advance, finish

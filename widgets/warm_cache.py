@@ -5,6 +5,10 @@ then each lesson, each in a fresh kernel, with the cache of
 :mod:`widgets.compilation_cache` on: a student's kernel then loads the compiled
 sampler and predictive programs instead of compiling them. Binder's
 ``postBuild`` runs it.
+
+The sampler's programs take the run length as an argument, so one standard fit
+serves a first fit with any warmup and samples in FitPanel's ranges (a new data
+length, number of chains or prior family needs programs of its own).
 """
 
 from __future__ import annotations
