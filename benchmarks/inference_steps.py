@@ -160,6 +160,41 @@ def refit(quick: bool) -> list[Row]:
     return rows
 
 
+def new_run_lengths(count: int) -> list[tuple[int, int]]:
+    """`count` (num_warmup, num_samples) pairs around the defaults, each differing from the last.
+
+    Even steps change num_samples, odd ones num_warmup, as a student trying run
+    lengths in FitPanel would.
+    """
+    pairs, warmup, samples = [], 500, 1000
+    for i in range(count):
+        if i % 2:
+            warmup = 300 + (137 * i) % 300
+        else:
+            samples = 300 + (211 * i) % 700
+        pairs.append((warmup, samples))
+    return pairs
+
+
+def refit_new_run_length(quick: bool) -> Row:
+    """Re-fit after a new num_samples or num_warmup: the kit's one compiled sampler against a fresh MCMC."""
+    x, y = tutorial_data()
+    inference.fit(x, y, progress=lambda fraction: None)  # the first fit compiles; not timed
+    ours = new_run_lengths(9 if quick else 21)
+    theirs = new_run_lengths(2 if quick else 3)
+    row = Row(
+        "re-fit after a new num_samples / num_warmup (4 chains, 300-1000 draws)",
+        median_seconds(
+            lambda i: inference.fit(
+                x, y, num_warmup=ours[i][0], num_samples=ours[i][1], seed=i, progress=lambda f: None
+            ),
+            len(ours),
+        ),
+        tutorial=median_seconds(lambda i: tutorial_way.fit(x, y, i, *theirs[i]), len(theirs)),
+    )
+    return row
+
+
 def posterior_predictive_step(quick: bool) -> list[Row]:
     x, y = tutorial_data()
     fitted = inference.fit(x, y)
@@ -225,6 +260,7 @@ def run(quick: bool) -> list[Row]:
         *first_fit(quick),
         *first_fit_with_cache(quick),
         *refit(quick),
+        refit_new_run_length(quick),
         *posterior_predictive_step(quick),
         peak_memory(quick),
     ]

@@ -2,13 +2,16 @@
 
 Observers run synchronously, so the time to set a control's value is the time
 until every mark holds its new data (the browser's redraw is timed by the
-browser benchmark).
+browser benchmark). FitPanel's Fit button is timed the same way: a run length
+set, then the fit, its summary, densities and verdict shown.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from benchmarks import tutorial_way
+from benchmarks.inference_steps import new_run_lengths
 from benchmarks.timing import Row, median_seconds
 from widgets import FitPanel, PredictiveCheckPanel, PriorPanel, SimulationPanel, fit
 from widgets.simulation_panel import simulated_data
@@ -65,6 +68,23 @@ def run(quick: bool) -> list[Row]:
             _slider_latency(panel.settings["num_warmup"], list(range(400, 600, 7)), repeat),
         )
     )
+
+    # Lesson 1's exercise: change samples (or warmup), press Fit, read the diagnostics.
+    runs = new_run_lengths(9 if quick else 21)
+
+    def refit(i):
+        panel.num_warmup, panel.num_samples = runs[i]
+        panel.run()
+
+    theirs = new_run_lengths(2 if quick else 3)
+    row = Row(
+        "FitPanel: Fit after a new samples / warmup value (fit, summary, densities, verdict)",
+        median_seconds(refit, len(runs)),
+        tutorial=median_seconds(lambda i: tutorial_way.fit(x, y, i, *theirs[i]), len(theirs)),
+        target="<= 300 ms",
+    )
+    row.met = row.ours <= 0.3 and panel.message == ""
+    rows.append(row)
 
     check = PredictiveCheckPanel(x, y, fit=fit(x, y))
     rows.append(

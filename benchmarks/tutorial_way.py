@@ -30,11 +30,11 @@ def simulate(x, a, b, sigma, seed):
     return predictive(jr.PRNGKey(seed), x=x)["y"][0]
 
 
-def fit(x, y, seed):
+def fit(x, y, seed, num_warmup=500, num_samples=1000):
     mcmc = MCMC(
         NUTS(linear_regression_model),
-        num_warmup=500,
-        num_samples=1000,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
         num_chains=4,
         progress_bar=False,
     )
