@@ -328,8 +328,15 @@ FIT_START = 1000  # ... from the panel's default
 @functools.lru_cache(maxsize=8)
 def _fits_without_warning(x: bytes, y: bytes, priors, num_warmup, num_samples, num_chains, seed) -> bool:
     # Cached: the check and its hidden twin ask for the same fits.
-    data = np.frombuffer(x, np.float32), np.frombuffer(y, np.float32)
-    result = inference.fit(*data, priors, num_warmup, num_samples, num_chains, seed)
+    result = inference.fit(
+        np.frombuffer(x, np.float32),
+        np.frombuffer(y, np.float32),
+        priors,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=num_chains,
+        seed=seed,
+    )
     return result.diagnostics.ok
 
 

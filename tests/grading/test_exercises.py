@@ -6,12 +6,13 @@ in real kernels in test_lessons_and_release.py.
 
 import re
 
+import jax.random as jr
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import pytest
 
-from widgets import exercises
+from widgets import FitPanel, exercises
 from widgets.exercises import EXERCISES, Lesson, NotAnswered, answer_data, is_stub
 from widgets.grading.compare import verdict
 
@@ -180,3 +181,42 @@ def test_feedback_html_uses_the_theme_colours():
     page = Lesson("l1").check("l1-rhat", {"answer_rhat": "A"})._repr_html_()
     colours = re.findall(r"(?:color|background|border-left)[^;\"]*:\s*([^;\"]+)", page)
     assert colours and all("var(--jp-" in c for c in colours if c.strip() not in ("inherit",)), colours
+
+
+REFERENCE_6 = EXERCISES["l1-fit-panel"].reference({}, 0)
+
+
+def fit_answer(samples, healthy, lower_healthy, **settings):
+    answer = {"num_samples": samples, "num_warmup": 500, "num_chains": 4, "priors": REFERENCE_6["priors"]}
+    lower = {"num_samples": samples - 100, "healthy": lower_healthy} if samples > 100 else None
+    return {**answer, "healthy": healthy, "lower": lower, **settings}
+
+
+@pytest.mark.parametrize(
+    ("answer", "passes", "says"),
+    [
+        (fit_answer(200, True, False), True, "200 samples fit without a warning and 100 do not"),
+        (fit_answer(300, True, True), False, "200 samples, one step lower, also fit without a warning"),
+        (fit_answer(100, False, None), False, "with 100 samples per chain still warns"),
+        (fit_answer(2000, None, None), False, "start at 1000 samples"),
+        (fit_answer(200, True, False, num_warmup=100), False, "keep 500 warmup iterations"),
+    ],
+)
+def test_exercise_6_asks_for_the_smallest_healthy_number_in_steps(answer, passes, says):
+    """Does the check pass only a healthy number of samples whose next step down warns?"""
+    passed, reason = verdict("smallest_healthy", answer, REFERENCE_6)
+    assert passed is passes and says in reason
+
+
+def lesson_one_data():
+    _, kx, kn = jr.split(jr.PRNGKey(0), 3)
+    x = jr.uniform(kx, (80,), minval=-2.0, maxval=2.0)
+    return x, 1.5 * x - 0.5 + 0.3 * jr.normal(kn, (80,))
+
+
+@pytest.mark.parametrize(("samples", "passes"), [(200, True), (300, False), (100, False)])
+def test_exercise_6_on_the_lessons_data_agrees_with_its_question(samples, passes):
+    """On lesson 1's data at the panel's seed, is 200 (the solution) right, and 300 and 100 not?"""
+    x, y = lesson_one_data()
+    ns = {"x_data": x, "y_data": y, "fit_settings": FitPanel(x, y, num_samples=samples)}
+    assert Lesson("l1").check("l1-fit-panel", ns).passed is passes
