@@ -10,7 +10,8 @@ the priors ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``, ``sigma ~ HalfNormal(1)``
 Every public function is pure: arrays in, NumPy arrays or ``InferenceData`` out.
 Each one is compiled by JAX once per model, array shape and prior family; data,
 parameters and prior hyperparameters enter the compiled code as ``float32``
-array arguments, so a new value never recompiles.
+array arguments, and a fit's run length (``num_warmup``, ``num_samples``) as
+integer arguments, so a new value never recompiles.
 
 A model is any NumPyro model called as ``model(x, y=None)``, or as
 ``model(x, y=None, priors=...)`` if it has a ``priors`` parameter, with its
@@ -1120,11 +1121,12 @@ class _Sampler:
             ]
         )
         self.last_seconds = time.perf_counter() - started
-        # Blocks side by side, cut to num_samples on the host: slicing on the
-        # device would compile a program per length.
+        # Blocks side by side, cut to num_samples on the host (slicing on the
+        # device would compile a program per length), copied when cut so that
+        # the unused end of the last block is freed.
         samples, stats, loglik = (
             {
-                k: np.concatenate([b[part][k] for b in blocks], axis=1)[:, :num_samples]
+                k: np.ascontiguousarray(np.concatenate([b[part][k] for b in blocks], axis=1)[:, :num_samples])
                 for k in blocks[0][part]
             }
             for part in range(3)
