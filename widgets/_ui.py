@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Iterator
+import keyword
+import sys
+from collections.abc import Callable, Iterator
 
 import bqplot as bq
 import ipywidgets as ipw
@@ -176,10 +178,25 @@ def vertical_lines(mark: bq.Lines, positions, y_span: tuple[float, float]) -> No
 
 
 def set_data(mark: bq.Mark, **data) -> None:
-    """Set several data attributes of `mark` so that they reach the browser together."""
+    """Set several data attributes of `mark` so that they reach the browser together.
+
+    Attributes that already hold equal values are left alone, so a mark whose
+    data did not change sends nothing and the browser does not redraw it.
+    """
+    changed = {name: value for name, value in data.items() if not _equal_data(getattr(mark, name), value)}
+    if not changed:
+        return
     with mark.hold_sync():
-        for name, value in data.items():
+        for name, value in changed.items():
             setattr(mark, name, value)
+
+
+def _equal_data(old, new) -> bool:
+    try:
+        old, new = np.asarray(old), np.asarray(new)
+    except ValueError:  # ragged
+        return False
+    return old.shape == new.shape and old.dtype.kind == new.dtype.kind and bool(np.array_equal(old, new))
 
 
 def slider(
@@ -275,12 +292,18 @@ class MessageArea(ipw.HTML):
         self.text, self.level, self.value = "", "", ""
 
     @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
+    def guard(self, on_error: Callable[[], None] | None = None) -> Iterator[None]:
         """Run a panel update; on failure show why and leave the plots as they were.
 
         A ValueError is a bad input, shown as it is. Anything else is a bug, shown
         with its type so that it can be reported, and never re-raised into the
         widget callback where JupyterLab would hide it.
+
+        Parameters
+        ----------
+        on_error : callable, optional
+            Called after a failure, once the message shows: a panel puts its
+            inputs back to the last good state here (see :class:`LastGood`).
         """
         try:
             yield
@@ -291,6 +314,48 @@ class MessageArea(ipw.HTML):
         else:
             if self.level == "error":
                 self.clear()
+            return
+        if on_error is not None:
+            on_error()
+
+
+class LastGood:
+    """The values of a panel's input traits at its last successful update.
+
+    A panel that keeps its last good state calls :meth:`save` when an update
+    succeeds and :meth:`restore` when one fails, so that its picture, traits,
+    controls and code line always show the same state, and the message says
+    why the input was not taken. While it restores, :attr:`restoring` is true
+    and the panel's observers skip their updates.
+
+    Parameters
+    ----------
+    owner : traitlets.HasTraits
+        The panel.
+    names : iterable of str
+        Its input traits.
+    """
+
+    def __init__(self, owner, names):
+        self.owner, self.names = owner, tuple(names)
+        self.values: dict | None = None
+        self.restoring = False
+
+    def save(self) -> None:
+        """Remember the inputs as they are now."""
+        self.values = {name: getattr(self.owner, name) for name in self.names}
+
+    def restore(self) -> None:
+        """Put back the inputs of the last good update (nothing if there was none yet)."""
+        if self.values is None:
+            return
+        self.restoring = True
+        try:
+            for name, value in self.values.items():
+                if not _same(getattr(self.owner, name), value):
+                    setattr(self.owner, name, value)
+        finally:
+            self.restoring = False
 
 
 class CodeLine(ipw.VBox):
@@ -363,8 +428,10 @@ def checked_range(name: str, span) -> tuple[float, float]:
 
 
 def _same(old, new) -> bool:
+    if old is new:
+        return True
     try:
-        return bool(old == new) or (np.isnan(old) and np.isnan(new))
+        return bool(old == new) or bool(np.isnan(old) and np.isnan(new))
     except (TypeError, ValueError):
         return False
 
@@ -391,3 +458,104 @@ def tie(owner, trait: str, control: ipw.Widget, attribute: str = "value") -> Non
     control.observe(to_owner, names=attribute)
     owner.observe(to_control, names=trait)
     to_control({"new": getattr(owner, trait)})
+
+
+# -- code lines that run where the panel was made -------------------------
+
+
+class CallerNames:
+    """The names under which the code that made a panel holds the objects it passed.
+
+    A panel's code line must run as pasted where the panel was made: after
+    ``FitPanel(x_data, y_data)`` it must say ``FitPanel(x_data, y_data, ...)``.
+    At construction, the first frame outside this package (a notebook cell, or
+    the function that made the panel) is searched, its locals and then its
+    globals, for a public name bound to the very object passed (identity, not
+    equality). :meth:`code` then gives that name while the panel still holds
+    that object, and otherwise code that rebuilds it (:func:`literal`): when no
+    name held it, or when the trait was later set to another array.
+
+    Parameters
+    ----------
+    **objects
+        The arguments to name, e.g. ``x=x, y=y``.
+    """
+
+    def __init__(self, **objects):
+        self._objects = objects
+        self._names: dict[str, str] = {}
+        self._literals: dict[str, tuple[object, str]] = {}
+        frame = _caller_frame()
+        try:
+            for key, value in objects.items():
+                name = _name_of(value, frame)
+                if name is not None:
+                    self._names[key] = name
+        finally:
+            del frame
+
+    def code(self, key: str, value) -> str:
+        """Code for argument `key` when the panel holds `value`: its caller's name or a literal."""
+        if key in self._names and value is self._objects[key]:
+            return self._names[key]
+        cached = self._literals.get(key)
+        if cached is None or cached[0] is not value:
+            cached = (value, literal(value))
+            self._literals[key] = cached
+        return cached[1]
+
+
+def _caller_frame():
+    """The innermost frame on the stack whose code is not in this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == __package__:
+        frame = frame.f_back
+    return frame
+
+
+def _name_of(value, frame) -> str | None:
+    """A public name that holds `value` itself in `frame` (locals first), or None."""
+    if frame is None or value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return None
+    for namespace in (frame.f_locals, frame.f_globals):
+        for name, held in list(namespace.items()):
+            if (
+                held is value
+                and name.isidentifier()
+                and not name.startswith("_")
+                and not keyword.iskeyword(name)
+            ):
+                return name
+    return None
+
+
+def literal(value) -> str:
+    """Python code that rebuilds `value` with no imports: a (nested) list of numbers, or ``None``.
+
+    Float32 numbers are written as the shortest text that reads back as the
+    same float32 (the panels compute in float32), other floats as the shortest
+    that reads back as the same float64. What is not an array of numbers (a
+    Fit, say) cannot be written out and becomes ``None``.
+    """
+    if value is None:
+        return "None"
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - not array-like: nothing to write out
+        return "None"
+    if array.dtype.kind not in "iuf":
+        return "None"
+    return _nested(array)
+
+
+def _nested(array: np.ndarray) -> str:
+    if array.ndim:
+        return "[" + ", ".join(_nested(part) for part in array) + "]"
+    if array.dtype.kind in "iu":
+        return str(int(array))
+    number = float(array)
+    if np.isnan(number):
+        return "float('nan')"
+    if np.isinf(number):
+        return "float('inf')" if number > 0 else "-float('inf')"
+    return str(np.float32(array)) if array.dtype == np.float32 else repr(number)

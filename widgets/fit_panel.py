@@ -87,7 +87,10 @@ class FitPanel(ipw.VBox):
     verdict : str
         What the diagnostics of the last fit say, in words.
     code : str
-        The panel as one line of code.
+        The panel as one line of code that runs where the panel was made: the
+        data go by the names that held them there (``FitPanel(x_data, y_data,
+        ...)``), or as lists of numbers when no name held them or they were
+        set later.
     message : str
         The message shown; empty when all is well.
     """
@@ -109,6 +112,7 @@ class FitPanel(ipw.VBox):
 
     def __init__(self, x=None, y=None, *, priors: Priors | None = None, **kwargs):
         super().__init__()
+        self._names = _ui.CallerNames(x=x, y=y)  # what x and y are called where the panel is made
         self._thread: threading.Thread | None = None
         self._peak: dict[str, float] = {}  # height of each posterior density, for the truth line
         self.fit_button = _ui.button("Fit", description="Run NUTS on the data", icon="play", style="primary")
@@ -290,7 +294,8 @@ class FitPanel(ipw.VBox):
 
     def _update_code(self) -> None:
         self.code = (
-            f"FitPanel(x, y, priors={self.priors!r}, num_warmup={self.num_warmup}, "
+            f"FitPanel({self._names.code('x', self.x)}, {self._names.code('y', self.y)}, "
+            f"priors={self.priors!r}, num_warmup={self.num_warmup}, "
             f"num_samples={self.num_samples}, num_chains={self.num_chains}, seed={self.seed})"
         )
         self._code_line.code = self.code

@@ -161,3 +161,44 @@ def test_empty_axes_have_no_tick_labels_until_a_fit(fitted_panel):
     )
     shown = [figure.axes[0].tick_style.get("display") for figure in fitted_panel.density_figures.values()]
     assert shown == ["inline"] * 3
+
+
+def test_code_line_names_the_data_as_the_caller_does():
+    """Does FitPanel(x_data, y_data) made in a notebook namespace give a line that, run there, rebuilds it?"""
+    x, y = make_data(12)
+    namespace = {"FitPanel": FitPanel, "Priors": Priors, "dist": dist, "x_data": x, "y_data": y}
+    exec("panel = FitPanel(x_data, y_data, priors=Priors(a=dist.Normal(0.0, 1.0)), num_samples=300)", namespace)
+    panel = namespace["panel"]
+    assert panel.code.startswith("FitPanel(x_data, y_data, priors=Priors(a=dist.Normal(loc=0.0, scale=1.0)")
+    rebuilt = eval(panel.code, namespace)
+    assert rebuilt.x is x and rebuilt.y is y
+    assert (rebuilt.code, rebuilt.priors, rebuilt.num_samples) == (panel.code, panel.priors, 300)
+
+
+def test_code_line_names_a_functions_local_data():
+    """Are a function's local names found (before the module's globals), as in a helper that makes the panel?"""
+
+    def make_panel():
+        xs, ys = make_data(6, seed=4)
+        return FitPanel(xs, ys), xs
+
+    panel, xs = make_panel()
+    assert panel.code.startswith("FitPanel(xs, ys, ")
+
+
+def test_code_line_writes_out_data_no_name_holds():
+    """With no name for the data (or new data set later), does the line carry them as numbers and still rebuild?"""
+    x, y = make_data(7, seed=3)
+    panel = FitPanel(x[:5], y[:5].astype(np.float32))  # slices: objects no name holds
+    assert "FitPanel([" in panel.code
+    rebuilt = eval(panel.code, {"FitPanel": FitPanel, "Priors": Priors, "dist": dist})
+    np.testing.assert_array_equal(np.asarray(rebuilt.x), x[:5])
+    np.testing.assert_array_equal(np.asarray(rebuilt.y, np.float32), y[:5].astype(np.float32))
+    assert rebuilt.code == panel.code
+
+    named = FitPanel(x, y)
+    assert named.code.startswith("FitPanel(x, y, ")
+    named.y = y + 1.0
+    assert named.code.startswith("FitPanel(x, [")
+    rebuilt = eval(named.code, {"FitPanel": FitPanel, "Priors": Priors, "dist": dist, "x": x})
+    np.testing.assert_array_equal(np.asarray(rebuilt.y), y + 1.0)
