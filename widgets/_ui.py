@@ -443,17 +443,21 @@ def tie(owner, trait: str, control: ipw.Widget, attribute: str = "value") -> Non
     slider, a number past its range) stays on the owner, where the panel
     reports it, instead of breaking the link with a TraitError.
     """
+    pushing = [False]  # a value on its way from the owner: what the control clamps stays there
 
     def to_owner(change):
-        if not _same(getattr(owner, trait), change["new"]):
+        if not pushing[0] and not _same(getattr(owner, trait), change["new"]):
             setattr(owner, trait, change["new"])
 
     def to_control(change):
         if not _same(getattr(control, attribute), change["new"]):
+            pushing[0] = True
             try:
                 setattr(control, attribute, change["new"])
             except Exception:  # noqa: BLE001 - the control keeps its last value
                 pass
+            finally:
+                pushing[0] = False
 
     control.observe(to_owner, names=attribute)
     owner.observe(to_control, names=trait)

@@ -12,6 +12,9 @@ from widgets.inference import TEST_STATISTICS, Fit, Priors
 GRID_POINTS = 50
 PRIOR_DRAWS = 4000  # drawn once per input change; the draws slider shows a subset
 HISTOGRAM_BINS = 40
+# Inputs whose change draws the replicated data anew, and all inputs (kept at their last good values).
+SOURCES = ("x", "y", "fit", "priors", "kind", "seed")
+INPUTS = (*SOURCES, "statistic", "quantile", "num_draws")
 
 
 class PredictiveCheckPanel(ipw.VBox):
@@ -23,6 +26,10 @@ class PredictiveCheckPanel(ipw.VBox):
     replicated data sets at the observed x, the observed ``T(y)``, and the
     predictive p-value ``P(T(y_rep) >= T(y))``: near 0 or 1, the model rarely
     reproduces that feature of the data.
+
+    Bad input (a quantile outside [0, 1], fewer than 2 draws, data with NaN)
+    is handled by a guarded update: the panel keeps its last good state, puts
+    the inputs and controls back to it, and says why in the message area.
 
     Parameters
     ----------
@@ -50,8 +57,10 @@ class PredictiveCheckPanel(ipw.VBox):
     p_value : float
         The predictive p-value shown.
     code : str
-        The panel's settings as one line of code, where ``x``, ``y`` and
-        ``result`` (a Fit) are the notebook's variables.
+        The panel as one line of code that runs where the panel was made: the
+        data and the fit go by the names that held them there
+        (``PredictiveCheckPanel(x_data, y_data, fit=result, ...)``); data no
+        name held are written out as numbers, a fit no name held as ``None``.
     message : str
         The message shown; empty when all is well.
     """
@@ -71,7 +80,9 @@ class PredictiveCheckPanel(ipw.VBox):
 
     def __init__(self, x=None, y=None, *, fit: Fit | None = None, priors: Priors | None = None, **kwargs):
         super().__init__()
-        self._draws: dict | None = None  # replicated y at the observed x and on the grid
+        self._names = _ui.CallerNames(x=x, y=y, fit=fit)  # what they are called where the panel is made
+        self._draws: dict | None = None  # replicated y at the observed x and on the grid (last good)
+        self._last_good = _ui.LastGood(self, INPUTS)
         self.kind_buttons = ipw.ToggleButtons(
             options=["posterior", "prior"],
             description="check",
@@ -135,7 +146,7 @@ class PredictiveCheckPanel(ipw.VBox):
             self._message,
             self._code_line,
         ]
-        self.observe(self._on_source, names=["x", "y", "fit", "priors", "kind", "seed"])
+        self.observe(self._on_source, names=list(SOURCES))
         self.observe(lambda _: self._update(), names=["statistic", "quantile", "num_draws"])
         self._hold = True
         self.priors = priors if priors is not None else Priors()
@@ -143,7 +154,7 @@ class PredictiveCheckPanel(ipw.VBox):
         for name, value in kwargs.items():
             setattr(self, name, value)
         self._hold = False
-        self._on_source(None)
+        self._update(replicate=True)
 
     def __repr__(self) -> str:
         # What a notebook shows as text (and nbval compares): the panel as code.
@@ -151,10 +162,7 @@ class PredictiveCheckPanel(ipw.VBox):
 
     def _on_source(self, change) -> None:
         """Inputs changed: draw replicated data anew, then redraw."""
-        if self._hold:
-            return
-        self._draws = None  # _update draws them anew, inside its own guard
-        self._update()
+        self._update(replicate=True)
 
     def _replicate(self) -> dict[str, np.ndarray]:
         if self.x is None or self.y is None:
@@ -172,31 +180,32 @@ class PredictiveCheckPanel(ipw.VBox):
             on_grid = inference.prior_predictive(grid, self.priors, PRIOR_DRAWS, self.seed + 1)["y"]
         return {"at_data": at_data, "on_grid": on_grid, "grid": grid, "x": x}
 
-    def _update(self) -> None:
-        if self._hold:
+    def _update(self, replicate: bool = False) -> None:
+        if self._hold or self._last_good.restoring:
             return
-        with self._message.guard():
-            if self._draws is None:
-                self._draws = self._replicate()
-            available = self._draws["at_data"].shape[0]
+        with self._message.guard(on_error=self._last_good.restore):
+            # Replicated data are kept only once the whole update succeeds, so that
+            # after a bad input they still match the inputs put back.
+            draws = self._replicate() if replicate or self._draws is None else self._draws
+            available = draws["at_data"].shape[0]
             if not 2 <= self.num_draws:
                 raise ValueError(f"draws must be at least 2; got {self.num_draws}")
             count = min(self.num_draws, available)
             observed_y = inference.as_data("y", self.y)
             replicated = inference.summary_statistic(
-                self._draws["at_data"][:count], self.statistic, q=self.quantile
+                draws["at_data"][:count], self.statistic, q=self.quantile
             )
             observed = float(inference.summary_statistic(observed_y, self.statistic, q=self.quantile))
             p_value = inference.predictive_pvalue(replicated, observed)
-            bands = inference.predictive_bands(self._draws["on_grid"][:count])
+            bands = inference.predictive_bands(draws["on_grid"][:count])
             counts, edges = np.histogram(np.append(replicated, observed), bins=HISTOGRAM_BINS)
             counts, _ = np.histogram(replicated, bins=edges)
 
-            grid = self._draws["grid"]
+            grid = draws["grid"]
             _ui.set_data(self._band95, x=grid, y=[bands["lower95"], bands["upper95"]])
             _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
             _ui.set_data(self._median, x=grid, y=bands["median"])
-            _ui.set_data(self._data, x=self._draws["x"], y=observed_y)
+            _ui.set_data(self._data, x=draws["x"], y=observed_y)
             _ui.set_data(self._histogram, x=np.repeat(edges, 2)[1:-1], y=np.repeat(counts, 2))
             _ui.vertical_lines(self._observed, [observed], (0.0, float(max(counts.max(), 1))))
             name = f"{self.quantile:g}-quantile" if self.statistic == "quantile" else self.statistic
@@ -207,11 +216,17 @@ class PredictiveCheckPanel(ipw.VBox):
                 f"the {name} of the data."
             )
             self.p_value = p_value
-            source = "fit=result" if self.kind == "posterior" else f"priors={self.priors!r}"
-            self.code = (
-                f"PredictiveCheckPanel(x, y, {source}, kind={self.kind!r}, "
-                f"statistic={self.statistic!r}, quantile={self.quantile:g}, "
-                f"num_draws={self.num_draws}, seed={self.seed})"
-            )
-            self._code_line.code = self.code
+            self._draws = draws
+            self._last_good.save()
+        self.code = self._code()
+        self._code_line.code = self.code
         self.message = self._message.text
+
+    def _code(self) -> str:
+        names = self._names
+        source = f"priors={self.priors!r}" if self.kind == "prior" else f"fit={names.code('fit', self.fit)}"
+        return (
+            f"PredictiveCheckPanel({names.code('x', self.x)}, {names.code('y', self.y)}, {source}, "
+            f"kind={self.kind!r}, statistic={self.statistic!r}, quantile={self.quantile:g}, "
+            f"num_draws={self.num_draws}, seed={self.seed})"
+        )

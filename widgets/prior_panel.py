@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipywidgets as ipw
 import numpy as np
 import traitlets as tr
+from numpyro.distributions import constraints
 
 from widgets import _ui, inference
-from widgets.families import FAMILIES, family_of
+from widgets.families import FAMILIES, Family, Hyper, family_of
 from widgets.inference import Priors
 
 SITES = ("a", "b", "sigma")
@@ -15,6 +16,23 @@ SITE_TITLES = {"a": "slope a", "b": "intercept b", "sigma": "noise sigma"}
 DENSITY_RANGES = {"a": (-10.0, 10.0), "b": (-10.0, 10.0), "sigma": (0.0, 6.0)}
 GRID_POINTS = 50
 SHOWN_LINES = 30
+
+
+def slider_range(family: Family, hyper: Hyper, value: float) -> tuple[float, float]:
+    """The range of `hyper`'s slider: only values the family accepts, and `value`.
+
+    A hyperparameter that must be above a bound (a scale > 0) starts one step
+    above it, so that neither a drag nor the Home key reaches an invalid prior.
+    The range widens to hold a value set from code beyond it.
+    """
+    low, high = hyper.low, hyper.high
+    constraint = family.cls.arg_constraints[hyper.name]
+    bound = getattr(constraint, "lower_bound", None)
+    if not constraints.is_dependent(constraint) and bound is not None and not bool(constraint(bound)):
+        low = max(low, round(float(bound) + hyper.step, 10))
+    if np.isfinite(value):
+        low, high = min(low, float(value)), max(high, float(value))
+    return low, high
 
 
 class PriorPanel(ipw.VBox):
@@ -26,6 +44,12 @@ class PriorPanel(ipw.VBox):
     ``y``, and the share of ``y`` outside the range the student finds plausible.
     Every slider move redraws without compiling: the draws come from one
     compiled function whose hyperparameters are arguments.
+
+    A slider offers only values its family accepts (a scale starts one step
+    above 0). Other bad input (Uniform's low above its high, an empty range, a
+    NaN set from Python) is handled by a guarded update: the panel keeps its
+    last good priors and ranges, puts the controls back to them, and says why
+    in the message area; the next good change (a family switch, say) applies.
 
     Parameters
     ----------
@@ -67,7 +91,8 @@ class PriorPanel(ipw.VBox):
         if not isinstance(num_draws, int) or num_draws < 2:
             raise ValueError(f"num_draws must be an integer >= 2; got {num_draws!r}")
         self.num_draws = num_draws
-        self._syncing = False
+        self._syncing = False  # controls being set from the priors: no redraw till they all are
+        self._last_good = _ui.LastGood(self, ("x_range", "plausible", "seed"))
         self.family_controls: dict[str, ipw.Dropdown] = {}
         self.hyper_controls: dict[str, dict[str, ipw.FloatSlider]] = {}
         self._slider_boxes: dict[str, ipw.VBox] = {}
@@ -171,11 +196,13 @@ class PriorPanel(ipw.VBox):
         family = FAMILIES[site][family_name]
         sliders = {}
         for hyper in family.hypers:
+            value = values.get(hyper.name, hyper.default)
+            low, high = slider_range(family, hyper, value)
             slider = _ui.slider(
                 f"{site}: {hyper.name}",
-                values.get(hyper.name, hyper.default),
-                hyper.low,
-                hyper.high,
+                value,
+                low,
+                high,
                 hyper.step,
                 description=f"{hyper.name} of the {family_name} prior on {SITE_TITLES[site]}",
             )
@@ -208,15 +235,45 @@ class PriorPanel(ipw.VBox):
 
     def _show_priors(self, priors: Priors) -> None:
         """Set every control to `priors`, then redraw once."""
+        self._set_controls(priors)
+        self._update()
+
+    def _set_controls(self, priors: Priors) -> None:
+        """Set every control to `priors`, without redrawing.
+
+        A site whose family stays keeps its sliders (a slider being dragged is
+        not replaced under the pointer); a slider's range widens to hold a
+        value beyond it.
+        """
         self._syncing = True
         try:
             for site in SITES:
                 family, values = family_of(site, getattr(priors, site))
-                self.family_controls[site].value = family.name
-                self._make_sliders(site, family.name, values)
+                sliders = self.hyper_controls.get(site, {})
+                if self.family_controls[site].value != family.name or set(sliders) != set(values):
+                    self.family_controls[site].value = family.name
+                    self._make_sliders(site, family.name, values)
+                    continue
+                for hyper in family.hypers:
+                    slider, value = sliders[hyper.name], values[hyper.name]
+                    low, high = slider_range(family, hyper, value)
+                    if (slider.min, slider.max) != (low, high):
+                        # Through the union of both ranges, so that min never passes max.
+                        slider.min, slider.max = min(slider.min, low), max(slider.max, high)
+                        slider.min, slider.max = low, high
+                    if not _ui._same(slider.value, value):
+                        slider.value = value
         finally:
             self._syncing = False
-        self._update()
+
+    def _restore(self) -> None:
+        """After a bad input: ranges and controls back to the last good state, no redraw."""
+        self._syncing = True
+        try:
+            self._last_good.restore()
+        finally:
+            self._syncing = False
+        self._set_controls(self.priors)
 
     def _on_ranges(self, change) -> None:
         low_box, high_box = (
@@ -250,7 +307,7 @@ class PriorPanel(ipw.VBox):
     def _update(self) -> None:
         if self._syncing:
             return
-        with self._message.guard():
+        with self._message.guard(on_error=self._restore):
             priors = self._priors_from_controls()
             x_low, x_high = _ui.checked_range("x range", self.x_range)
             y_low, y_high = _ui.checked_range("plausible y", self.plausible)
@@ -289,4 +346,5 @@ class PriorPanel(ipw.VBox):
                 self._syncing = False
             self.code = repr(priors)
             self._code_line.code = self.code
+            self._last_good.save()
         self.message = self._message.text

@@ -9,6 +9,7 @@ import traitlets as tr
 from widgets import _ui, inference
 
 MAX_N = 1000  # simulate this many once; n shows the first n (no recompiling)
+INPUTS = ("a", "b", "sigma", "n", "x_range", "seed")  # kept at their last good values
 
 
 def simulated_data(a, b, sigma, n, x_range=(-2.0, 2.0), seed=0):
@@ -34,6 +35,11 @@ class SimulationPanel(ipw.VBox):
 
     The data come from :func:`widgets.inference.simulate`, the same model that
     is later fitted, so a fit can be checked against the truth.
+
+    The sliders offer only valid values (sigma > 0, n >= 1). Other bad input
+    (a value set from Python, an empty x range) is handled by a guarded
+    update: the panel keeps its last good data, puts the inputs and controls
+    back to them, and says why in the message area.
 
     Parameters
     ----------
@@ -71,10 +77,11 @@ class SimulationPanel(ipw.VBox):
 
     def __init__(self, **kwargs):
         super().__init__()
+        self._last_good = _ui.LastGood(self, INPUTS)
         self.a_slider = _ui.slider("true a", 1.5, -5.0, 5.0, 0.05, description="True slope a")
         self.b_slider = _ui.slider("true b", -0.5, -5.0, 5.0, 0.05, description="True intercept b")
-        self.sigma_slider = _ui.slider("true sigma", 0.3, 0.0, 3.0, 0.01, description="True noise sigma")
-        self.n_slider = _ui.slider("n", 80, 0, MAX_N, 1, integer=True, description="Number of points")
+        self.sigma_slider = _ui.slider("true sigma", 0.3, 0.01, 3.0, 0.01, description="True noise sigma")
+        self.n_slider = _ui.slider("n", 80, 1, MAX_N, 1, integer=True, description="Number of points")
         self.seed_box = ipw.IntText(
             description="seed",
             style={"description_width": _ui.LABEL_WIDTH},
@@ -131,7 +138,9 @@ class SimulationPanel(ipw.VBox):
         self._update()
 
     def _update(self) -> None:
-        with self._message.guard():
+        if self._last_good.restoring:
+            return
+        with self._message.guard(on_error=self._last_good.restore):
             x, y = simulated_data(self.a, self.b, self.sigma, self.n, self.x_range, self.seed)
             low, high = self.x_range
             line_x = np.array([low, high])
@@ -145,9 +154,11 @@ class SimulationPanel(ipw.VBox):
             _ui.set_data(self._truth, x=line_x, y=line_y)
             _ui.set_data(self._points, x=x, y=y)
             self.x, self.y = x, y
-            self.code = (
-                f"SimulationPanel(a={self.a:g}, b={self.b:g}, sigma={self.sigma:g}, n={self.n}, "
-                f"x_range=({low:g}, {high:g}), seed={self.seed})"
-            )
-            self._code_line.code = self.code
+            self._last_good.save()
+        low, high = self.x_range
+        self.code = (
+            f"SimulationPanel(a={self.a:g}, b={self.b:g}, sigma={self.sigma:g}, n={self.n}, "
+            f"x_range=({low:g}, {high:g}), seed={self.seed})"
+        )
+        self._code_line.code = self.code
         self.message = self._message.text

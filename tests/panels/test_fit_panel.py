@@ -167,7 +167,9 @@ def test_code_line_names_the_data_as_the_caller_does():
     """Does FitPanel(x_data, y_data) made in a notebook namespace give a line that, run there, rebuilds it?"""
     x, y = make_data(12)
     namespace = {"FitPanel": FitPanel, "Priors": Priors, "dist": dist, "x_data": x, "y_data": y}
-    exec("panel = FitPanel(x_data, y_data, priors=Priors(a=dist.Normal(0.0, 1.0)), num_samples=300)", namespace)
+    exec(
+        "panel = FitPanel(x_data, y_data, priors=Priors(a=dist.Normal(0.0, 1.0)), num_samples=300)", namespace
+    )
     panel = namespace["panel"]
     assert panel.code.startswith("FitPanel(x_data, y_data, priors=Priors(a=dist.Normal(loc=0.0, scale=1.0)")
     rebuilt = eval(panel.code, namespace)
@@ -176,7 +178,7 @@ def test_code_line_names_the_data_as_the_caller_does():
 
 
 def test_code_line_names_a_functions_local_data():
-    """Are a function's local names found (before the module's globals), as in a helper that makes the panel?"""
+    """Are a function's local names found (before the module's globals), as in a helper?"""
 
     def make_panel():
         xs, ys = make_data(6, seed=4)
@@ -187,7 +189,7 @@ def test_code_line_names_a_functions_local_data():
 
 
 def test_code_line_writes_out_data_no_name_holds():
-    """With no name for the data (or new data set later), does the line carry them as numbers and still rebuild?"""
+    """With no name for the data (or new data set later), does the line carry the numbers and rebuild?"""
     x, y = make_data(7, seed=3)
     panel = FitPanel(x[:5], y[:5].astype(np.float32))  # slices: objects no name holds
     assert "FitPanel([" in panel.code

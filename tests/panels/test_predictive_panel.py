@@ -1,5 +1,7 @@
 """PredictiveCheckPanel: bands, data, test statistics and p-values."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,61 @@ def test_predictive_pvalue_counts_ties_half():
     assert predictive_pvalue([1.0, 1.0, 1.0], 1.0) == 0.5
     assert predictive_pvalue([1.0, 2.0, 3.0], 4.0) == 0.0
     assert predictive_pvalue([1.0, 2.0, 3.0, 4.0], 2.5) == 0.5
+
+
+def test_code_line_runs_where_the_panel_was_made(data_and_fit):
+    """Does the line name the caller's data and fit, and rebuild an equal panel when run in that namespace?"""
+    x, y, result = data_and_fit
+    namespace = {"PredictiveCheckPanel": PredictiveCheckPanel, "x_data": x, "y_data": y, "result": result}
+    exec("panel = PredictiveCheckPanel(x_data, y_data, fit=result, statistic='sd', seed=2)", namespace)
+    panel = namespace["panel"]
+    assert panel.code.startswith("PredictiveCheckPanel(x_data, y_data, fit=result, kind='posterior'")
+    rebuilt = eval(panel.code, namespace)
+    assert (rebuilt.fit, rebuilt.statistic, rebuilt.seed) == (result, "sd", 2)
+    assert rebuilt.code == panel.code and rebuilt.p_value == panel.p_value
+
+
+def test_prior_check_code_line_without_names_rebuilds_the_same_check():
+    """With data no name holds, does the prior check's line carry them and rebuild the same p-value?"""
+    import numpyro.distributions as dist
+
+    from widgets import Priors
+
+    x, y = make_data(15, seed=6)
+    panel = PredictiveCheckPanel(x[:12], y[:12], kind="prior", statistic="max")
+    assert panel.code.startswith("PredictiveCheckPanel([")
+    rebuilt = eval(panel.code, {"PredictiveCheckPanel": PredictiveCheckPanel, "Priors": Priors, "dist": dist})
+    assert rebuilt.code == panel.code
+    assert rebuilt.p_value == panel.p_value
+
+
+@pytest.mark.parametrize(
+    "move, message",
+    [
+        (lambda p: setattr(p, "num_draws", 1), "draws must be at least 2; got 1"),
+        (lambda p: setattr(p.quantile_slider, "value", float("nan")), r"q must be in \[0, 1\]; got nan"),
+        (lambda p: setattr(p, "y", np.full(80, np.nan)), "y must be finite; got nan at index 0"),
+        (lambda p: setattr(p, "kind", "prior") or setattr(p, "x", [np.inf] * 80), "x must be finite"),
+    ],
+)
+def test_bad_input_keeps_the_last_good_check(data_and_fit, move, message):
+    """After a bad input: a message, the last good picture, and inputs, controls and code line put back?"""
+    x, y, result = data_and_fit
+    panel = PredictiveCheckPanel(x, y, fit=result, statistic="quantile", quantile=0.8)
+    move(panel)
+    assert re.search(message, panel.message), panel.message
+    good = PredictiveCheckPanel(x, y, fit=result, statistic="quantile", quantile=0.8, kind=panel.kind)
+    assert (panel.p_value, panel.code, panel.quantile, panel.num_draws) == (
+        good.p_value,
+        good.code,
+        0.8,
+        500,
+    )
+    assert panel.y is y and panel.x is x
+    assert (panel.quantile_slider.value, panel.draws_slider.value) == (0.8, 500)
+    np.testing.assert_array_equal(
+        marks_by_label(panel.bands_figure)["95% of y_rep"].y,
+        marks_by_label(good.bands_figure)["95% of y_rep"].y,
+    )
+    panel.statistic = "max"  # a later good change applies and clears the message
+    assert panel.message == "" and "statistic='max'" in panel.code

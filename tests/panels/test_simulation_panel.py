@@ -61,8 +61,8 @@ def test_code_line_rebuilds_the_same_data():
 @pytest.mark.parametrize(
     "move, message",
     [
-        (lambda p: setattr(p.n_slider, "value", 0), "n must be an integer from 1 to 1000; got 0"),
-        (lambda p: setattr(p.sigma_slider, "value", 0.0), "sigma must be > 0; got 0.0"),
+        (lambda p: setattr(p, "n", 0), "n must be an integer from 1 to 1000; got 0"),
+        (lambda p: setattr(p, "sigma", 0.0), "sigma must be > 0; got 0.0"),
         (
             lambda p: setattr(p, "x_range", (2.0, 2.0)),
             r"x range: the low end \(2\) must be below the high end \(2\)",
@@ -72,19 +72,33 @@ def test_code_line_rebuilds_the_same_data():
             r"x range: the low end \(5\) must be below the high end \(2\)",
         ),
         (lambda p: setattr(p, "a", float("nan")), "a must be a finite number; got nan"),
+        (lambda p: setattr(p.a_slider, "value", float("nan")), "a must be a finite number; got nan"),
     ],
 )
 def test_bad_input_keeps_the_last_good_data(move, message):
-    """Does a bad value show a message, keep the last data on screen, and recover on a good value?"""
+    """After a bad value: a message, the last data, inputs, controls and code put back; and a good change?"""
     panel = SimulationPanel()
-    before = panel.y.copy()
+    before, code = panel.y.copy(), panel.code
     move(panel)
     assert re.search(message, panel.message), panel.message
     np.testing.assert_array_equal(panel.y, before)
     np.testing.assert_array_equal(marks_by_label(panel.figure)["simulated data"].y, before)
-    for name, value in (("n", 80), ("sigma", 0.3), ("a", 1.5), ("x_range", (-2.0, 2.0))):
-        setattr(panel, name, value)
-    assert panel.message == ""
+    assert (panel.a, panel.sigma, panel.n, panel.x_range) == (1.5, 0.3, 80, (-2.0, 2.0))
+    assert (panel.a_slider.value, panel.sigma_slider.value, panel.n_slider.value) == (1.5, 0.3, 80)
+    assert (panel.x_low.value, panel.x_high.value) == (-2.0, 2.0)
+    assert panel.code == code
+    panel.seed = 1
+    assert panel.message == "" and "seed=1" in panel.code
+
+
+def test_sliders_offer_only_valid_values():
+    """Can no slider position, from one end to the other, give an invalid simulation?"""
+    panel = SimulationPanel()
+    for slider in (panel.a_slider, panel.b_slider, panel.sigma_slider, panel.n_slider):
+        for value in (slider.min, slider.max, slider.min - 1):  # below the range: the slider clamps
+            slider.value = value
+            assert panel.message == "", (slider.description, value, panel.message)
+    assert panel.sigma == panel.sigma_slider.min > 0 and panel.n == panel.n_slider.min == 1
 
 
 def test_no_compilation_on_slider_moves(compile_counter):

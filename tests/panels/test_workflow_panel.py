@@ -7,7 +7,7 @@ from widgets import Priors, WorkflowPanel
 
 
 def test_changes_flow_and_mark_the_fit_stale():
-    """Do new priors and new data reach the fit and check panels, mark the fit stale, and a re-fit clear it?"""
+    """Do new priors and data reach the fit and check panels, mark the fit stale, and a re-fit clear it?"""
     panel = WorkflowPanel(simulation={"n": 40})
     panel.fit_panel.num_warmup, panel.fit_panel.num_samples = 200, 200
     panel.fit_panel.run()
