@@ -17,7 +17,8 @@ def test_readme_has_exactly_two_commands():
     """Does the README give one install-and-open command and one test command?"""
     commands = readme_commands()
     assert len(commands) == 2, commands
-    assert commands[0].endswith("jupyter lab --allow-root lessons/")
+    # JupyterLab serves the clone (lessons/ and the released student/ side by side), with Binder's settings.
+    assert commands[0].endswith(".venv/bin/jupyter lab --allow-root --LabApp.app_settings_dir=binder")
     assert "pytest" in commands[1]
 
 
