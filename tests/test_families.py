@@ -224,12 +224,6 @@ def test_build_refuses_bad_values_naming_the_hyperparameter(site, name, values, 
         FAMILIES[site][name].build(**values)
 
 
-# Bad input that does not yet raise a ValueError naming the argument. strict: a fix makes
-# these pass, and then the marks must go.
-NOT_YET = "widgets/families.py does not check this yet (see the issue 12 report)"
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_YET)
 def test_build_refuses_a_name_the_family_does_not_have():
     """Is a misspelt hyperparameter (sacle) refused, naming it, instead of silently keeping the default?"""
     try:
@@ -240,7 +234,6 @@ def test_build_refuses_a_name_the_family_does_not_have():
         raise AssertionError("build(sacle=5.0) returned a Normal with the default scale")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_YET)
 @pytest.mark.parametrize("value", ["abc", None])
 def test_build_refuses_a_value_that_is_not_a_number_naming_it(value):
     """Is a value that is not a number refused with a ValueError naming the hyperparameter?"""
@@ -254,7 +247,6 @@ def test_build_refuses_a_value_that_is_not_a_number_naming_it(value):
         raise AssertionError(f"build(scale={value!r}) returned a prior")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NOT_YET)
 def test_family_of_refuses_an_unknown_site_naming_it():
     """Is a site the panel does not have (c) refused with a ValueError naming it and the sites?"""
     try:

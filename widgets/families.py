@@ -47,11 +47,22 @@ class Family:
         Raises
         ------
         ValueError
-            If a value is missing, not finite, or rejected by the family.
+            If a name is not one of the family's hyperparameters, or a value
+            is not a number, not finite, or rejected by the family.
         """
+        names = [hyper.name for hyper in self.hypers]
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ValueError(
+                f"{self.name} has no hyperparameter {', '.join(unknown)}; it has {', '.join(names)}"
+            )
         args = []
         for hyper in self.hypers:
-            value = float(values.get(hyper.name, hyper.default))
+            given = values.get(hyper.name, hyper.default)
+            try:
+                value = float(given)
+            except (TypeError, ValueError):
+                raise ValueError(f"{self.name}: {hyper.name} must be a number; got {given!r}") from None
             constraint = self.cls.arg_constraints[hyper.name]
             checkable = not constraints.is_dependent(constraint)
             if not math.isfinite(value) or (checkable and not bool(constraint(value))):
@@ -95,8 +106,10 @@ def family_of(site: str, d: dist.Distribution) -> tuple[Family, dict[str, float]
     Raises
     ------
     ValueError
-        If the panel offers no such family for `site`.
+        If the panel has no such site, or offers no such family for `site`.
     """
+    if site not in FAMILIES:
+        raise ValueError(f"site must be one of {', '.join(FAMILIES)}; got {site!r}")
     for family in FAMILIES[site].values():
         if type(d) is family.cls:
             return family, {h.name: float(getattr(d, h.name)) for h in family.hypers}
