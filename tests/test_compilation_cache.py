@@ -65,6 +65,7 @@ def test_a_fresh_process_loads_every_program_another_compiled(tmp_path):
     # The second process loads every one of them and compiles nothing anew.
     assert second["events"].get("/jax/compilation_cache/cache_misses", 0) == 0
     assert second["events"].get("/jax/compilation_cache/cache_hits", 0) == len(saved)
+    assert second["events"]["/jax/compilation_cache/compile_requests_use_cache"] == len(saved)
     assert sorted(path.name for path in cache.glob("*-cache")) == saved
     # Loaded programs compute exactly what the compiled ones did.
     assert second["digest"] == first["digest"]
@@ -139,8 +140,10 @@ def test_warming_refuses_when_the_cache_is_off(monkeypatch):
 
 
 # A student's first fit in a fresh kernel: WorkflowPanel's fit tab (the panels'
-# default data, priors and chains) with a run length of their own.
+# default data, priors and chains) with a run length of their own. It prints how
+# many programs it looked up in the cache, loaded from it, and saved to it.
 _STUDENT_FIT = """
+WATCHED = ("compile_requests_use_cache", "cache_hits", "cache_misses")
 import json, sys
 import numpyro
 numpyro.set_host_device_count(4)
@@ -154,7 +157,7 @@ panel = WorkflowPanel().fit_panel
 panel.num_warmup, panel.num_samples = int(sys.argv[1]), int(sys.argv[2])
 panel.run()
 assert panel.fit is not None and panel.message == "", panel.message
-print(json.dumps({k.rsplit("/", 1)[-1]: v for k, v in events.items() if "compilation_cache" in k}))
+print(json.dumps({k.rsplit("/", 1)[-1]: v for k, v in events.items() if k.endswith(WATCHED)}))
 """
 
 
@@ -178,9 +181,13 @@ def test_warming_serves_a_first_fit_whatever_its_run_length(monkeypatch, tmp_pat
         )
         assert done.returncode == 0, done.stderr[-3000:]
         loaded[run_length] = json.loads(done.stdout.strip().splitlines()[-1])
-    # Programs that compile in under the cache's minimum time may be missed on a
-    # fast machine, but then for every run length alike.
+    # The warm-up saved every program it compiled, however quickly: each first fit
+    # loads the same programs and compiles none.
     assert all(events == loaded[(500, 1000)] for events in loaded.values()), loaded
     assert loaded[(500, 1000)].get("cache_hits", 0) >= 3, (
         loaded
     )  # at least the sampler's init, advance, finish
+    assert all(
+        events["compile_requests_use_cache"] == events.get("cache_hits") for events in loaded.values()
+    ), loaded
+    assert all(events.get("cache_misses", 0) == 0 for events in loaded.values()), loaded

@@ -9,7 +9,8 @@ would (Binder's ``postBuild`` does this).
 The folder is ``$WIDGETS_COMPILATION_CACHE`` if that is set (``off`` turns the
 cache off), else ``numpyro-workflow-widgets/jax-<version>`` under
 ``$XDG_CACHE_HOME`` (``~/.cache``). A cache folder set through JAX's own
-``jax_compilation_cache_dir`` is left as it is. JAX runs what it finds there:
+``jax_compilation_cache_dir`` is left as it is, and so is a minimum compile
+time below the kit's 0.1 s. JAX runs what it finds there:
 keep the folder private to its user.
 """
 
@@ -56,6 +57,9 @@ def enable() -> pathlib.Path | None:
     except OSError:
         return None
     jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
+    # A lower minimum set through JAX (JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS)
+    # stands: the warm-up saves every program that way.
+    minimum = min(MIN_COMPILE_SECONDS, jax.config.jax_persistent_cache_min_compile_time_secs)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", minimum)
     jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return folder

@@ -14,6 +14,8 @@ length, number of chains or prior family needs programs of its own).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import pathlib
 import sys
 
@@ -66,6 +68,30 @@ def warm(lessons, *, timeout: float = 600.0) -> pathlib.Path:
     runs = [("the panels' standard fits", panel_fits, pathlib.Path.cwd())]
     for path in map(pathlib.Path, lessons):
         runs.append((str(path), nbformat.read(path, as_version=4), path.parent))
+    # The kernels save every program they compile, however quickly: JAX saves only
+    # those that took the cache's minimum time, and whether a small program takes
+    # 0.05 s or 0.15 s depends on the machine and its load.
+    with _environment(JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0"):
+        _run_all(runs, timeout=timeout)
+    return folder
+
+
+@contextlib.contextmanager
+def _environment(**values: str):
+    """Set environment variables (which kernels started meanwhile inherit), then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run_all(runs, *, timeout: float) -> None:
     for name, nb, where in runs:
         print(f"warming the compilation cache: {name}", flush=True)
         ended = execute(nb, timeout=timeout, path=where)
@@ -77,7 +103,6 @@ def warm(lessons, *, timeout: float = 600.0) -> pathlib.Path:
         ]
         if ended != "completed" or errors:
             raise ValueError(f"{name}: {ended}; {'; '.join(errors) or 'no error output'}")
-    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
