@@ -53,18 +53,25 @@ def visible_figures(element) -> list[dict]:
     return [f for f in figure_report(element) if f["visible"]]
 
 
-_ALL_DRAWN = """(root) => {
-  const shown = [...root.querySelectorAll(".bqplot.figure")]
-    .filter((f) => f.getBoundingClientRect().width > 0);
+_ALL_DRAWN = """([root, marks]) => {
+  const shown = [...root.querySelectorAll(".bqplot.figure")].filter((f) => {
+    const box = f.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  });
   const drawn = (f) => [...f.querySelectorAll("path.line, path.dot, path.area")]
     .some((p) => (p.getAttribute("d") || "").length > 10);
-  return shown.length > 0 && shown.every(drawn);
+  const ticked = (f) => f.querySelectorAll("g.tick text").length >= 4;
+  return shown.length > 0 && shown.every((f) => ticked(f) && (!marks || drawn(f)));
 }"""
 
 
-def wait_until_drawn(page, element, timeout_ms: int = 60_000) -> None:
-    """Wait until every figure shown under `element` has drawn a mark (updates arrive one by one)."""
-    page.wait_for_function(_ALL_DRAWN, arg=element.element_handle(), timeout=timeout_ms)
+def wait_until_drawn(page, element, *, marks: bool = True, timeout_ms: int = 60_000) -> None:
+    """Wait until every figure shown under `element` has its axes' ticks and (with `marks`) a mark drawn.
+
+    bqplot draws after the kernel is idle, one update at a time, and JupyterLab
+    renders a cell only once it is scrolled into view.
+    """
+    page.wait_for_function(_ALL_DRAWN, arg=[element.element_handle(), marks], timeout=timeout_ms)
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -85,6 +92,7 @@ def test_every_panel_draws_its_figures(request, name, panel):
     lesson = request.getfixturevalue(name)
     cell = lesson.cell(PANELS[name][panel])
     cell.scroll_into_view_if_needed()
+    wait_until_drawn(lesson.page, cell, marks=panel != "FitPanel")
     figures = visible_figures(cell)
     assert figures, f"{panel} shows no bqplot figure"
     assert all(f["ticks"] >= 4 for f in figures), figures  # the axes are drawn
@@ -143,17 +151,31 @@ def test_dragging_a_prior_slider_redraws_the_draws(lesson_two):
     assert float(readout.text_content()) > float(scale_before)
     after = draws_in(figure)
     assert len(after) == len(before) and after != before
-    # The panel's code line follows the slider.
-    code = cell.locator("input[type='text'], .widget-text input").last.input_value()
-    assert f"scale={float(readout.text_content())}" in code or "a=dist.Normal(loc=0.0, scale=2.0)" not in code
+    # The panel's code line follows the slider (it arrives after the figures' updates).
+    code = cell.locator(".widget-text input").last
+    page.wait_for_function(
+        """([slider, code]) => {
+          const shown = parseFloat(slider.querySelector(".widget-readout").textContent);
+          const match = code.value.match(/a=dist\\.Normal\\(loc=[-\\d.e]+, scale=([-\\d.e]+)\\)/);
+          return match !== null && Math.abs(parseFloat(match[1]) - shown) < 0.005 + 1e-6;
+        }""",
+        arg=[slider.element_handle(), code.element_handle()],
+        timeout=15_000,
+    )
     lesson_two.screenshot(cell, "PriorPanel-after-drag-light")
 
 
 _WATCH_PROGRESS = """(cell) => {
   const bar = cell.querySelector(".widget-hprogress .progress-bar");
   window.__progress = [];
-  new MutationObserver(() => window.__progress.push(parseFloat(bar.style.width))).observe(
-    bar, { attributes: true, attributeFilter: ["style"] });
+  // Each record's old value: mutations handled in one batch would otherwise hide the widths between.
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const old = (r.oldValue || "").match(/width:\\s*([\\d.]+)%/);
+      if (old) window.__progress.push(parseFloat(old[1]));
+    }
+    window.__progress.push(parseFloat(bar.style.width));
+  }).observe(bar, { attributes: true, attributeFilter: ["style"], attributeOldValue: true });
 }"""
 
 
