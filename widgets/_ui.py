@@ -8,9 +8,11 @@ the theme's CSS variables. Messages use the theme's own variables too.
 from __future__ import annotations
 
 import contextlib
+import gc
 import html
 import keyword
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import bqplot as bq
@@ -428,12 +430,23 @@ def checked_range(name: str, span) -> tuple[float, float]:
 
 
 def _same(old, new) -> bool:
+    """Whether two control values are the same, up to the rounding noise of a slider."""
     if old is new:
         return True
     try:
-        return bool(old == new) or bool(np.isnan(old) and np.isnan(new))
+        if bool(old == new) or bool(np.isnan(old) and np.isnan(new)):
+            return True
+        # noUiSlider steps through percentages of its range: 1.0 comes back as 1.0000000000000002.
+        return (
+            isinstance(old, float) and isinstance(new, float) and abs(old - new) <= 1e-12 * max(1.0, abs(old))
+        )
     except (TypeError, ValueError):
         return False
+
+
+def moved(change) -> bool:
+    """Whether a control's value change is a real move, not a slider's rounding noise."""
+    return not _same(change["old"], change["new"])
 
 
 def tie(owner, trait: str, control: ipw.Widget, attribute: str = "value") -> None:
@@ -563,3 +576,94 @@ def _nested(array: np.ndarray) -> str:
     if np.isinf(number):
         return "float('inf')" if number > 0 else "-float('inf')"
     return str(np.float32(array)) if array.dtype == np.float32 else repr(number)
+
+
+# -- no garbage collection on a slider move -------------------------------
+
+LONG_CELL_SECONDS = 1.0
+_collector: dict = {}
+
+
+def collect_after_long_cells() -> None:
+    """In IPython, collect garbage at the end of every cell that ran 1 s or more.
+
+    Cells that import or compile (a NUTS fit, a ``Predictive``, importing
+    Matplotlib) leave hundreds of thousands of new long-lived objects, and
+    Python's next full (generation 2) collection then walks every object in
+    the kernel: 0.2-0.4 s measured here. It runs at whatever allocation comes
+    next, which is often the student's first slider move, so that move's
+    redraw waits for it. Collecting at the end of the long cell pays that debt
+    while the cell's output is still awaited, and slider moves, which leave
+    few objects behind, do not trigger another. Panels with sliders call this;
+    it registers its IPython hooks once and does nothing outside IPython.
+    """
+    if _collector:
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    _collector["start"] = time.perf_counter()
+
+    def started(*_):
+        _collector["start"] = time.perf_counter()
+
+    def finished(*_):
+        if time.perf_counter() - _collector["start"] >= LONG_CELL_SECONDS:
+            gc.collect()
+
+    shell.events.register("pre_run_cell", started)
+    shell.events.register("post_run_cell", finished)
+    _collector["hooks"] = (started, finished)
+
+
+# -- slider handles with accessible names ---------------------------------
+
+PANEL_CLASS = "workflow-panel"
+# noUiSlider, which draws ipywidgets 8's sliders, gives each handle role=slider
+# and a tab stop but no accessible name, and ipywidgets passes it none, so a
+# screen reader says only "slider, 2.00". CSS cannot set one. This script, run
+# by the browser when it renders the panel's (hidden) HTML widget, names each
+# handle after its slider's visible label ("a: scale"), now and whenever the
+# panel makes new sliders (a family switch).
+_NAME_HANDLES = (
+    "(function (img) {"
+    "  var tries = 0;"
+    "  function start() {"
+    f"    var root = img.closest('.{PANEL_CLASS}');"
+    "    if (!root) { if (tries++ < 600) requestAnimationFrame(start); return; }"
+    "    if (root.__namedHandles) return;"
+    "    root.__namedHandles = true;"
+    "    function name() {"
+    "      root.querySelectorAll('.widget-slider').forEach(function (s) {"
+    "        var label = s.querySelector('.widget-label'), handle = s.querySelector('.noUi-handle');"
+    "        if (label && handle && handle.getAttribute('aria-label') !== label.textContent)"
+    "          handle.setAttribute('aria-label', label.textContent);"
+    "      });"
+    "    }"
+    "    name();"
+    "    new MutationObserver(name).observe(root, { childList: true, subtree: true });"
+    "  }"
+    "  start();"
+    "})(this)"
+)
+
+
+def slider_names(panel: ipw.Box) -> ipw.HTML:
+    """A hidden child for `panel` that gives its slider handles accessible names.
+
+    Each handle is named after its slider's label (``aria-label="a: scale"``),
+    so that a screen reader, and a keyboard user tabbing to it, hears which
+    slider it is. The handles already take the Tab key and move with the arrow
+    keys (noUiSlider's keyboard support). Marks `panel` with ``PANEL_CLASS``.
+    """
+    panel.add_class(PANEL_CLASS)
+    # An image that cannot load runs its onerror handler: the one way to run a
+    # line of script from an ipywidgets HTML widget, whose value is set as innerHTML.
+    return ipw.HTML(
+        f'<img src="data:," alt="" style="display: none" onerror="{html.escape(_NAME_HANDLES)}">',
+        layout=ipw.Layout(display="none"),
+    )

@@ -145,7 +145,9 @@ class PredictiveCheckPanel(ipw.VBox):
             self._readout,
             self._message,
             self._code_line,
+            _ui.slider_names(self),
         ]
+        _ui.collect_after_long_cells()
         self.observe(self._on_source, names=list(SOURCES))
         self.observe(lambda _: self._update(), names=["statistic", "quantile", "num_draws"])
         self._hold = True

@@ -143,7 +143,9 @@ class PriorPanel(ipw.VBox):
             ipw.HBox([self.reset_button, self.redraw_button]),
             self._message,
             self._code_line,
+            _ui.slider_names(self),
         ]
+        _ui.collect_after_long_cells()
 
         for box, index, trait in (
             (self.x_low, 0, "x_range"),
@@ -206,7 +208,7 @@ class PriorPanel(ipw.VBox):
                 hyper.step,
                 description=f"{hyper.name} of the {family_name} prior on {SITE_TITLES[site]}",
             )
-            slider.observe(lambda _: self._update(), names="value")
+            slider.observe(lambda change: _ui.moved(change) and self._update(), names="value")
             sliders[hyper.name] = slider
         self.hyper_controls[site] = sliders
         self._slider_boxes[site].children = list(sliders.values())

@@ -122,7 +122,9 @@ class SimulationPanel(ipw.VBox):
             self._key,
             self._message,
             self._code_line,
+            _ui.slider_names(self),
         ]
+        _ui.collect_after_long_cells()
         self.observe(self._on_x_range, names="x_range")
         self.observe(lambda _: self._update(), names=["a", "b", "sigma", "n", "seed"])
         for name, value in kwargs.items():

@@ -1,5 +1,11 @@
-"""The shared panel helpers: messages and code lines."""
+"""The shared panel helpers: messages, code lines, slider names and garbage collection."""
 
+import html
+import os
+import subprocess
+import sys
+
+import ipywidgets as ipw
 import numpy as np
 
 from widgets import _ui
@@ -49,3 +55,40 @@ def test_checked_range():
             assert words in str(err) and str(err).startswith("x range")
         else:
             raise AssertionError("no error")
+
+
+def test_a_long_cell_ends_with_a_full_collection():
+    """In IPython, does a cell of 1 s or more end with a full garbage collection (not a slider move)?"""
+    code = """
+import gc
+from IPython.core.interactiveshell import InteractiveShell
+from widgets import _ui
+
+shell = InteractiveShell.instance()
+_ui.collect_after_long_cells()
+_ui.collect_after_long_cells()  # registers its hooks once
+full = lambda: gc.get_stats()[2]["collections"]
+before = full()
+shell.run_cell("import time; time.sleep(1.05)")
+print(full() - before, len(shell.events.callbacks["post_run_cell"]))
+"""
+    env = {**os.environ, "WIDGETS_COMPILATION_CACHE": "off"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    collections, hooks = map(int, done.stdout.split()[-2:])
+    assert collections >= 1 and hooks == 1
+
+
+def test_slider_rounding_noise_is_no_move():
+    """Is 1.0000000000000002 (noUiSlider's way back to 1.0) the same value, while a real step is a move?"""
+    assert not _ui.moved({"old": 1.0, "new": 1.0000000000000002})
+    assert _ui.moved({"old": 1.0, "new": 1.05}) and _ui.moved({"old": 1.0, "new": float("nan")})
+
+
+def test_slider_names_script_names_handles_after_their_labels():
+    """Does the hidden HTML carry a script, run on render, that labels every slider handle of the panel?"""
+    panel = ipw.VBox()
+    names = _ui.slider_names(panel)
+    assert _ui.PANEL_CLASS in panel._dom_classes and names.layout.display == "none"
+    script = html.unescape(names.value.split('onerror="', 1)[1].rsplit('"', 1)[0])
+    assert "setAttribute('aria-label', label.textContent)" in script and "MutationObserver" in script
