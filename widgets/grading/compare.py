@@ -27,6 +27,44 @@ def _array(value, name: str) -> np.ndarray:
     return array
 
 
+def _tolerance(reference: dict) -> np.ndarray | float:
+    """``atol + rtol * |value| + Z * mcse`` from a reference's optional ``rtol``, ``atol`` and ``mcse``."""
+    value = np.abs(_array(reference["value"], "the reference"))
+    rtol, atol = float(reference.get("rtol", 0.0)), float(reference.get("atol", 0.0))
+    mcse = reference.get("mcse")
+    extra = 0.0 if mcse is None else Z * _array(mcse, "mcse")
+    return atol + rtol * value + extra
+
+
+def close(answer, reference) -> tuple[bool, str]:
+    """A number equals the reference value within ``atol + rtol * |value| + Z * mcse``.
+
+    `reference` is ``{"value": float, "rtol": float, "atol": float, "mcse": float or None}``
+    (tolerances optional, 0 by default); `answer` is a number.
+    """
+    if isinstance(answer, bool) or np.ndim(answer) != 0:
+        return False, "the answer must be one number"
+    value = float(_array(answer, "the answer"))
+    if abs(value - float(reference["value"])) > _tolerance(reference):
+        return False, "the value is further from the expected one than the tolerance allows"
+    return True, "the value is within the tolerance"
+
+
+def allclose(answer, reference) -> tuple[bool, str]:
+    """An array equals the reference array, element by element, within the tolerance of :func:`close`.
+
+    `reference` is ``{"value": array, "rtol", "atol", "mcse"}``; ``mcse`` may be
+    one number or an array of the reference's shape. `answer` is an array (nested lists).
+    """
+    value, expected = _array(answer, "the answer"), _array(reference["value"], "the reference")
+    if value.shape != expected.shape:
+        return False, f"the answer has shape {value.shape}; expected {expected.shape}"
+    off = np.abs(value - expected) > _tolerance(reference)
+    if off.any():
+        return False, f"{int(off.sum())} of {off.size} values are further from the expected ones than allowed"
+    return True, f"all {off.size} values are within the tolerance"
+
+
 def same_draws(answer, reference, *, rtol: float = 1e-4, atol: float = 1e-4) -> tuple[bool, str]:
     """Equal arrays under each key (e.g. draws of a model with the same seed)."""
     if not isinstance(answer, dict) or set(answer) != set(reference):
@@ -58,13 +96,22 @@ def regression_data(answer, reference) -> tuple[bool, str]:
     return True, "looks like data from the model"
 
 
-def noise_is_standard_normal(answer, reference) -> tuple[bool, str]:
-    """Replicated y at x are a*x + b + Normal(0, sigma) draws, with the expected shape."""
+def standard_normal_noise(answer, reference) -> tuple[bool, str]:
+    """Replicated y are ``mean + Normal(0, sigma)`` draws, with the expected shape.
+
+    ``reference["mean"]`` is the mean (broadcast against y), or it is the line
+    ``a * x + b`` from ``reference["a"]``, ``["b"]`` and ``["x"]``. The
+    standardised residuals' mean must be within ``Z / sqrt(n)`` of 0 and their
+    sd within ``Z / sqrt(2 n)`` of 1.
+    """
     y = _array(answer["y"], "y")
-    x = _array(reference["x"], "x")
     if y.shape != tuple(reference["shape"]):
         return False, f"y has shape {y.shape}; expected {tuple(reference['shape'])}"
-    z = (y - (reference["a"] * x + reference["b"])) / reference["sigma"]
+    if "mean" in reference:
+        mean = _array(reference["mean"], "mean")
+    else:
+        mean = reference["a"] * _array(reference["x"], "x") + reference["b"]
+    z = (y - mean) / reference["sigma"]
     if abs(z.mean()) > Z / math.sqrt(z.size) or abs(z.std() - 1) > Z / math.sqrt(2 * z.size):
         return False, "the draws do not follow the model with those fixed parameters"
     return True, "draws follow the model with the fixed parameters"
@@ -84,18 +131,25 @@ def within_mcse(answer, reference) -> tuple[bool, str]:
 
 
 def share_at_most(answer, reference) -> tuple[bool, str]:
-    """A share is at most the limit, allowing its binomial error; the slope's prior sd is large enough.
+    """A share is at most the limit, allowing its binomial error; priors' sds are large enough.
 
-    The share was estimated from draws, so it may exceed the limit by its
-    Monte Carlo error; the slope's prior sd must be at least the given minimum.
+    The share was estimated from ``answer["draws"]`` draws, so it may exceed the
+    limit by ``Z * sqrt(limit * (1 - limit) / draws)``. Each site of
+    ``reference["min_sd"]`` (or ``"min_sd_a"``, the slope's) must have a prior
+    sd, ``answer["sd"][site]`` (or ``answer["sd_a"]``), of at least that minimum.
     """
     share, draws = float(answer["share"]), int(answer["draws"])
     limit = float(reference["limit"])
     allowance = Z * math.sqrt(limit * (1 - limit) / draws)
     if share > limit + allowance:
         return False, f"{share:.1%} of prior predictive y falls outside the range; at most {limit:.0%} may"
-    if float(answer["sd_a"]) < float(reference["min_sd_a"]):
-        return False, f"the prior on a is too narrow: its sd must be at least {reference['min_sd_a']:g}"
+    minimum = dict(reference.get("min_sd", {}))
+    if "min_sd_a" in reference:
+        minimum["a"] = reference["min_sd_a"]
+    sd = answer.get("sd", {"a": answer.get("sd_a")})
+    for site, least in minimum.items():
+        if float(sd[site]) < float(least):
+            return False, f"the prior on {site} is too narrow: its sd must be at least {least:g}"
     return True, f"{share:.1%} outside, within the limit"
 
 
@@ -113,7 +167,7 @@ def coverage(answer, reference) -> tuple[bool, str]:
     return True, f"covers {covered:.1%} of predictive draws"
 
 
-def choice(answer, reference) -> tuple[bool, str]:
+def one_of(answer, reference) -> tuple[bool, str]:
     """The chosen option of a multiple-choice question is the right one."""
     given = str(answer).strip().upper()
     if given not in reference["options"]:
@@ -121,7 +175,7 @@ def choice(answer, reference) -> tuple[bool, str]:
     return given == reference["answer"], "right" if given == reference["answer"] else "not that one"
 
 
-def smallest_healthy(answer, reference) -> tuple[bool, str]:
+def healthy_fit(answer, reference) -> tuple[bool, str]:
     """The smallest healthy number of draws per chain, in the reference's steps.
 
     The answer's fit must show no warning sign and a fit with one step fewer
@@ -149,16 +203,23 @@ def smallest_healthy(answer, reference) -> tuple[bool, str]:
 COMPARATORS: dict[str, Callable] = {
     f.__name__: f
     for f in (
+        close,
+        allclose,
         same_draws,
         regression_data,
-        noise_is_standard_normal,
+        standard_normal_noise,
         within_mcse,
         share_at_most,
         coverage,
-        choice,
-        smallest_healthy,
+        one_of,
+        healthy_fit,
     )
 }
+# The names before issue 11, until the lessons use the checks' names.
+noise_is_standard_normal, choice, smallest_healthy = standard_normal_noise, one_of, healthy_fit
+COMPARATORS.update(
+    noise_is_standard_normal=standard_normal_noise, choice=one_of, smallest_healthy=healthy_fit
+)
 
 
 def choose_hint(hints: dict, reason: str) -> str:
