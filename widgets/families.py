@@ -22,8 +22,10 @@ class Hyper:
     default : float
         Its value when the family is first chosen.
     low, high, step : float
-        The slider's range and step. The range may include values the family
-        rejects (a scale of 0) so that a student can see why they are rejected.
+        The slider's range and step. The range may start at a bound the family
+        rejects (a scale of 0); a panel's slider then starts one step above it
+        (:func:`widgets.prior_panel.slider_range`), so no slider position is an
+        invalid prior.
     """
 
     name: str
