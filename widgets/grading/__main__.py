@@ -3,7 +3,8 @@
 ``python -m widgets.grading release SOURCE_DIR OUT_DIR`` writes student versions;
 ``python -m widgets.grading grade SUBMISSIONS_DIR --source SOURCE_DIR --out REPORT_DIR``
 grades ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` into ``grades.csv``,
-``grades.json`` and ``feedback/<student>.md``.
+``grades.json`` and ``feedback/<student>.md``, each submission's kernel in a
+bubblewrap sandbox (``--no-sandbox`` to grade without one).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 
 from widgets.grading.grade import NOT_SUBMITTED, grade
 from widgets.grading.release import release
+from widgets.grading.sandbox import MEMORY_MB
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument(
         "--challenge", type=int, default=None, help="seed of the hidden checks (default: random)"
     )
+    grd.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the submissions without the bubblewrap sandbox, as you, with your files and network "
+        "(the report says so); only where no sandbox can start",
+    )
+    grd.add_argument(
+        "--memory-mb", type=int, default=MEMORY_MB, help=f"memory per notebook (default {MEMORY_MB} MB)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
@@ -44,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=args.timeout,
                 jobs=args.jobs,
                 challenge=args.challenge,
+                sandbox=not args.no_sandbox,
+                memory_mb=args.memory_mb,
             )
             students = sorted({r.student for r in rows})
             for student in students:

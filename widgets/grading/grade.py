@@ -10,7 +10,10 @@ For each submission ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` the grader
    data (JSON) behind a marker drawn at random for this grading run;
 3. executes it with nbclient in a fresh kernel (over IPC sockets in a private
    temporary folder), with a deadline per notebook, outputs capped per cell,
-   and errors, timeouts and a dying kernel recorded instead of raised;
+   and errors, timeouts and a dying kernel recorded instead of raised; the
+   kernel runs in a bubblewrap sandbox (:mod:`widgets.grading.sandbox`): its own
+   scratch folder, no network, no view of the lessons, the report or other
+   submissions, and caps on memory and processes;
 4. decides each exercise here, in the grader's process, by comparing the
    answer's data with the same data taken from a run of the source lesson
    (:mod:`widgets.grading.compare`). An answer that is missing, still the
@@ -38,11 +41,12 @@ import tempfile
 import time
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets.config import Config
 
-from widgets.grading import notebooks
+from widgets.grading import notebooks, sandbox as sandboxing
 from widgets.grading.compare import choose_hint, verdict
 
 OUTPUT_CAP = 200_000  # characters of output kept per cell; the rest is dropped
@@ -152,18 +156,105 @@ def _ipc_config(folder: str) -> Config:
     return config
 
 
+class _SandboxedClient(_CappedClient):
+    """A capped client whose kernel runs in a sandbox, watched for memory and processes."""
+
+    def __init__(self, nb, *, watched: list, **kwargs):
+        super().__init__(nb, **kwargs)
+        self._watched = watched
+
+    async def async_start_new_kernel(self, **kwargs):
+        await super().async_start_new_kernel(**kwargs)
+        box = self.km.widgets_sandbox
+        self._watched.append(
+            sandboxing.Watchdog(
+                self.km.provisioner.process.pid, memory_mb=box.memory_mb, max_processes=box.max_processes
+            )
+        )
+
+
+def _sandboxed_manager(box: sandboxing.Sandbox, folder: pathlib.Path, uid: int):
+    """A kernel manager class whose kernel command is wrapped in `box`'s bwrap command."""
+
+    class SandboxedKernelManager(AsyncKernelManager):
+        widgets_sandbox = box
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            argv = super().format_kernel_cmd(extra_arguments)
+            if uid >= 0:  # the kernel's own user must read its connection file
+                os.chown(self.connection_file, uid, uid)
+            return box.command(argv, folder=folder, uid=uid)
+
+        async def interrupt_kernel(self):
+            """Send SIGINT to the kernel itself: bwrap, which the default sends it to, would die."""
+            sandboxing.interrupt(self.provisioner.process.pid)
+
+    return SandboxedKernelManager
+
+
 def execute(nb, *, timeout: float, path: pathlib.Path) -> str:
     """Run `nb` in a fresh kernel within `timeout` seconds; return how the run ended.
 
-    The kernel runs in `path` and talks over IPC sockets in a private temporary folder.
+    The kernel runs in `path`, unsandboxed, and talks over IPC sockets in a private temporary folder.
     """
     with tempfile.TemporaryDirectory(prefix="widgets-kernel-") as folder:  # mode 0700
         return _execute(nb, timeout=timeout, path=path, config=_ipc_config(folder))
 
 
-def _execute(nb, *, timeout: float, path: pathlib.Path, config: Config) -> str:
+def execute_sandboxed(nb, *, timeout: float, sandbox: sandboxing.Sandbox) -> tuple[str, list[str]]:
+    """Run `nb` in a fresh kernel in `sandbox` within `timeout` seconds.
+
+    The kernel works in a scratch folder holding only a copy of `nb`, and talks
+    over IPC sockets in a folder beside it.
+
+    Returns
+    -------
+    tuple of (str, list of str)
+        How the run ended, and what the sandbox stopped, in words.
+    """
+    with tempfile.TemporaryDirectory(prefix="widgets-kernel-") as folder:  # mode 0700
+        folder = pathlib.Path(folder)
+        (folder / "work").mkdir()
+        nbformat.write(nb, str(folder / "work" / "notebook.ipynb"))
+        uid = sandbox.prepare(folder, cache=sandboxing.compilation_cache())
+        (folder / "ipc").mkdir()
+        if uid >= 0:
+            os.chown(folder / "ipc", uid, uid)
+        watched = []
+        ended = _execute(
+            nb,
+            timeout=timeout,
+            path=folder / "work",
+            config=_ipc_config(str(folder / "ipc")),
+            kernel_manager_class=_sandboxed_manager(sandbox, folder, uid),
+            watched=watched,
+        )
+        stopped = None
+        for watchdog in watched:
+            watchdog.stop()
+            stopped = stopped or watchdog.stopped
+        notes = sandboxing.notes(nb, stopped, sandbox)
+        if stopped == "memory":
+            ended = f"the sandbox stopped the notebook (over {sandbox.memory_mb} MB of memory)"
+        elif stopped == "processes":
+            ended = "the sandbox stopped the notebook (too many processes)"
+        return ended, notes
+
+
+def _execute(
+    nb,
+    *,
+    timeout: float,
+    path: pathlib.Path,
+    config: Config,
+    kernel_manager_class=None,
+    watched: list | None = None,
+) -> str:
     deadline = time.monotonic() + timeout
-    client = _CappedClient(
+    extra = {}
+    if kernel_manager_class is not None:
+        extra = {"kernel_manager_class": kernel_manager_class, "watched": watched}
+    client = (_CappedClient if kernel_manager_class is None else _SandboxedClient)(
         nb,
         timeout=timeout,
         timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
@@ -174,6 +265,7 @@ def _execute(nb, *, timeout: float, path: pathlib.Path, config: Config) -> str:
         store_widget_state=False,
         resources={"metadata": {"path": str(path)}},
         config=config,
+        **extra,
     )
     try:
         # asyncio.run closes its loop: grading threads leave no event loop behind.
@@ -205,12 +297,17 @@ def read_extractions(nb, marker: str) -> dict[str, dict]:
     return found
 
 
-def run_and_extract(nb, function: str, *, challenge: int, timeout: float, path) -> tuple[dict, str]:
-    """Insert extraction cells, run the notebook, and return (data by grade_id, how it ended)."""
+def run_and_extract(
+    nb, function: str, *, challenge: int, timeout: float, path, sandbox: sandboxing.Sandbox | None = None
+) -> tuple[dict, str, list[str]]:
+    """Insert extraction cells, run the notebook; return (data by grade_id, how it ended, notes)."""
     marker = f"@@grading-{secrets.token_hex(16)}@@"
     nb = insert_extractions(nb, function, challenge, marker)
-    ended = execute(nb, timeout=timeout, path=pathlib.Path(path))
-    return read_extractions(nb, marker), ended
+    if sandbox is None:
+        ended, notes = execute(nb, timeout=timeout, path=pathlib.Path(path)), []
+    else:
+        ended, notes = execute_sandboxed(nb, timeout=timeout, sandbox=sandbox)
+    return read_extractions(nb, marker), ended, notes
 
 
 @dataclasses.dataclass
@@ -235,7 +332,7 @@ def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson
         for c in source.cells
         if notebooks.is_test(c)
     }
-    references, ended = run_and_extract(
+    references, ended, _ = run_and_extract(
         nbformat.from_dict(source),
         "reference_and_hint",
         challenge=challenge,
@@ -255,18 +352,30 @@ def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson
 
 
 def grade_submission(
-    student: str, path: pathlib.Path, lesson: Lesson, *, challenge: int, timeout: float
+    student: str,
+    path: pathlib.Path,
+    lesson: Lesson,
+    *,
+    challenge: int,
+    timeout: float,
+    sandbox: sandboxing.Sandbox | None = None,
+    notes: list[str] | None = None,
 ) -> list[Row]:
-    """Grade one submission; never raises for anything the submission does."""
+    """Grade one submission; never raises for anything the submission does.
+
+    With a `sandbox` the kernel runs in it, and what it stopped is appended to `notes`.
+    """
     try:
         submission = notebooks.read(path)
         nb = restore(submission, lesson.source)
     except Exception as err:  # noqa: BLE001 - an unreadable notebook scores 0 with a reason
         reason = f"the submission could not be read ({type(err).__name__}: {err})"
         return [Row(student, lesson.name, gid, 0.0, pts, reason) for gid, pts in lesson.points.items()]
-    answers, ended = run_and_extract(
-        nb, "answer_data", challenge=challenge, timeout=timeout, path=path.parent
+    answers, ended, found = run_and_extract(
+        nb, "answer_data", challenge=challenge, timeout=timeout, path=path.parent, sandbox=sandbox
     )
+    if notes is not None:
+        notes.extend(found)
     rows = []
     for gid, max_points in lesson.points.items():
         answer = answers.get(gid)
@@ -313,6 +422,9 @@ def grade(
     jobs: int | None = None,
     challenge: int | None = None,
     progress: bool = True,
+    sandbox: bool = True,
+    memory_mb: int = sandboxing.MEMORY_MB,
+    max_processes: int = sandboxing.MAX_PROCESSES,
 ) -> list[Row]:
     """Grade every ``<student>/<lesson>.ipynb`` and write the reports; return the rows.
 
@@ -320,6 +432,12 @@ def grade(
     exercise) and ``feedback/<student>.md`` (points, reasons and hints, never
     the hidden tests) into `out_dir`. Every folder in `submissions_dir` is a
     student; a lesson missing from it scores 0 with the reason "not submitted".
+
+    Each submission's kernel runs in a bubblewrap sandbox with `memory_mb` of
+    memory and `max_processes` processes and threads; if none can start here
+    this raises :class:`widgets.grading.sandbox.Unavailable` (a ValueError)
+    saying what to install, unless `sandbox` is False, which grades without one
+    and says so in ``grades.json`` and every feedback file.
     """
     submissions_dir, source_dir, out_dir = (pathlib.Path(p) for p in (submissions_dir, source_dir, out_dir))
     if not submissions_dir.is_dir():
@@ -334,6 +452,13 @@ def grade(
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1; got {jobs}")
 
+    box = None
+    if sandbox:
+        sandboxing.check()
+        out_dir.mkdir(parents=True, exist_ok=True)  # so that the sandbox can hide it
+        hidden = [submissions_dir, source_dir, out_dir]
+        box = sandboxing.Sandbox(hidden=hidden, memory_mb=memory_mb, max_processes=max_processes)
+
     students = [d for d in sorted(submissions_dir.iterdir()) if d.is_dir()]
     work = [
         (d.name, d / f"{name}.ipynb") for d in students for name in sources if (d / f"{name}.ipynb").is_file()
@@ -344,9 +469,17 @@ def grade(
             lambda path: load_lesson(path, challenge=challenge, timeout=timeout), sources.values()
         )
         lessons = dict(zip(sources, loaded, strict=True))
+        notes = {(student, path.stem): [] for student, path in work}
         futures = [
             pool.submit(
-                grade_submission, student, path, lessons[path.stem], challenge=challenge, timeout=timeout
+                grade_submission,
+                student,
+                path,
+                lessons[path.stem],
+                challenge=challenge,
+                timeout=timeout,
+                sandbox=box,
+                notes=notes[student, path.stem],
             )
             for student, path in work
         ]
@@ -363,7 +496,10 @@ def grade(
     for folder in students:
         rows.extend(not_submitted(folder, lessons))
     rows.sort(key=lambda r: (r.student, r.lesson, list(lessons[r.lesson].points).index(r.grade_id)))
-    write_reports(rows, lessons, out_dir, challenge=challenge)
+    sandboxed = None
+    if box is not None:
+        sandboxed = {"memory_mb": box.memory_mb, "max_processes": box.max_processes}
+    write_reports(rows, lessons, out_dir, challenge=challenge, sandbox=sandboxed, notes=notes)
     return rows
 
 
@@ -389,7 +525,10 @@ def not_submitted(folder: pathlib.Path, lessons: dict[str, Lesson]) -> list[Row]
     ]
 
 
-def _feedback_lines(lesson: Lesson, mine: list[Row]) -> list[str]:
+NO_SANDBOX = "Graded without a sandbox: the notebook ran with the instructor's rights, files and network."
+
+
+def _feedback_lines(lesson: Lesson, mine: list[Row], notes: list[str] = ()) -> list[str]:
     earned, possible = sum(r.points for r in mine), sum(r.max_points for r in mine)
     if all(r.reason.startswith(NOT_SUBMITTED) for r in mine):
         why = mine[0].reason.removeprefix(f"{NOT_SUBMITTED}: ")
@@ -406,13 +545,28 @@ def _feedback_lines(lesson: Lesson, mine: list[Row]) -> list[str]:
             hint = choose_hint(lesson.hints[r.grade_id], r.reason)
             line += f". Hint: {hint}" + ("" if hint.endswith((".", "?", "!")) else ".")
         lines.append(line)
+    if notes:
+        lines += ["", "The grading sandbox stopped something in this notebook:"]
+        lines += [f"- {note}." for note in notes]
     return lines + [""]
 
 
 def write_reports(
-    rows: list[Row], lessons: dict[str, Lesson], out_dir: pathlib.Path, *, challenge: int
+    rows: list[Row],
+    lessons: dict[str, Lesson],
+    out_dir: pathlib.Path,
+    *,
+    challenge: int,
+    sandbox: dict | None = None,
+    notes: dict | None = None,
 ) -> None:
-    """grades.csv, grades.json and one feedback file per student."""
+    """grades.csv, grades.json and one feedback file per student.
+
+    `sandbox` is the sandbox's limits, None if grading ran without one (which
+    ``grades.json`` and every feedback file then say); `notes` maps (student,
+    lesson) to what the sandbox stopped in that notebook.
+    """
+    notes = notes or {}
     out_dir.mkdir(parents=True, exist_ok=True)
     fields = [f.name for f in dataclasses.fields(Row)]
     with open(out_dir / "grades.csv", "w", newline="") as handle:
@@ -420,14 +574,30 @@ def write_reports(
         writer.writeheader()
         writer.writerows(dataclasses.asdict(r) for r in rows)
     (out_dir / "grades.json").write_text(
-        json.dumps({"challenge": challenge, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1)
+        json.dumps(
+            {
+                "challenge": challenge,
+                "sandbox": sandbox if sandbox is not None else False,
+                "sandbox_notes": [
+                    {"student": s, "lesson": lesson, "notes": found}
+                    for (s, lesson), found in sorted(notes.items())
+                    if found
+                ],
+                "rows": [dataclasses.asdict(r) for r in rows],
+            },
+            indent=1,
+        )
     )
     feedback = out_dir / "feedback"
     feedback.mkdir(exist_ok=True)
     for student in sorted({r.student for r in rows}):
         lines = [f"# Feedback for {student}", ""]
+        if sandbox is None:
+            lines += [NO_SANDBOX, ""]
         for lesson in sorted({r.lesson for r in rows if r.student == student}):
             lines += _feedback_lines(
-                lessons[lesson], [r for r in rows if r.student == student and r.lesson == lesson]
+                lessons[lesson],
+                [r for r in rows if r.student == student and r.lesson == lesson],
+                notes.get((student, lesson), []),
             )
         (feedback / f"{student}.md").write_text("\n".join(lines))

@@ -1,0 +1,335 @@
+"""Run a submission's kernel in a bubblewrap sandbox.
+
+A submission's code runs with the instructor's rights unless something stops
+it. The grader starts each submission's kernel through ``bwrap``
+(Debian's ``bubblewrap``), which gives it:
+
+- the system read-only, and a private scratch folder (its working folder, its
+  ``$HOME`` and ``$TMPDIR``) as the only place it can write;
+- the instructor's home, ``/tmp`` and the grading folders (source lessons,
+  submissions, report) replaced by empty folders, so solutions, other
+  students' work and the report are invisible; only the Python install and the
+  kit are put back, read-only;
+- no network (a private network namespace: connections are refused or find no
+  route); the grader talks to it over IPC sockets in a folder both can see;
+- a process cap: ``RLIMIT_NPROC`` set inside the sandbox, which the kernel
+  counts per user and per user namespace. Run by a normal user, bwrap makes a
+  user namespace, so the count is this sandbox's alone; run by root (whom the
+  limit does not bind), the kernel drops to a user id of its own, unused
+  elsewhere, so again the count is this sandbox's alone. Threads count too
+  (JAX starts one per core), hence the margin;
+- a memory cap: ``RLIMIT_DATA`` on each process (JAX reserves far more address
+  space than it uses, which rules out ``RLIMIT_AS``; the data limit counts
+  what a process allocates), and a watchdog in the grader that sums the
+  resident memory of every process in the sandbox and kills the sandbox when
+  the sum passes the cap (a limit per process alone would let many processes
+  add up). The sum is of proportional set sizes, so pages a fork shares with
+  its parent count once.
+
+:func:`check` says whether a sandbox can start here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import pathlib
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+import psutil
+
+MEMORY_MB = 2048  # a lesson's kernel peaks near 600 MB
+# Processes and threads at once (the limit counts both): a lesson's kernel runs about 40 threads
+# on 2 cores, and XLA's thread pools grow with the cores.
+MAX_PROCESSES = max(256, 8 * (os.cpu_count() or 1) + 64)
+TMP_MB = 64  # size of the sandbox's private /tmp
+
+INSTALL = (
+    "grading runs each submission in a bubblewrap sandbox, which could not start here{why}. "
+    "Install it (Debian/Ubuntu: `apt-get install bubblewrap`; it needs user namespaces, "
+    "or running as root), or pass --no-sandbox to grade without one, with the student's "
+    "code running as you, with your files and network"
+)
+
+# Runs inside the sandbox: set the limits, drop to the sandbox's own user (root only), exec the kernel.
+_LAUNCH = """\
+import os, resource, sys
+uid, nproc, data, fsize = (int(v) for v in sys.argv[1:5])
+resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+if uid >= 0:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+os.execv(sys.argv[5], sys.argv[5:])
+"""
+
+_PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "JAX_PLATFORMS", "XLA_FLAGS", "OMP_NUM_THREADS")
+
+
+class Unavailable(ValueError):
+    """No sandbox can start on this machine."""
+
+
+def _bwrap() -> str | None:
+    """The bwrap program: ``$WIDGETS_BWRAP`` if set, else ``bwrap`` on the PATH or in /usr/bin."""
+    chosen = os.environ.get("WIDGETS_BWRAP")
+    if chosen:
+        return shutil.which(chosen)
+    return shutil.which("bwrap") or shutil.which("/usr/bin/bwrap")
+
+
+def _needed() -> list[pathlib.Path]:
+    """Folders the kernel must see: the Python install, the kit and its packages."""
+    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    paths.update(p for p in sys.path if p and os.path.isdir(p))
+    import widgets
+
+    paths.add(os.path.dirname(os.path.dirname(os.path.realpath(widgets.__file__))))
+    out = set()
+    for p in paths:
+        out.add(pathlib.Path(p).absolute())
+        out.add(pathlib.Path(os.path.realpath(p)))
+    return sorted(out)
+
+
+def _inside(path: pathlib.Path, folder: pathlib.Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+@dataclasses.dataclass
+class Sandbox:
+    """How every submission's kernel is sandboxed in one grading run.
+
+    Parameters
+    ----------
+    hidden : list of pathlib.Path
+        Folders the kernel must not see (source lessons, submissions, report);
+        each must exist.
+    memory_mb : int
+        Memory cap of the whole sandbox, in MB.
+    max_processes : int
+        Processes and threads the sandbox may run at once.
+    """
+
+    hidden: list[pathlib.Path]
+    memory_mb: int = MEMORY_MB
+    max_processes: int = MAX_PROCESSES
+
+    def command(self, argv: list[str], *, folder: pathlib.Path, uid: int) -> list[str]:
+        """`argv` wrapped in bwrap, with `folder` (holding work/, home/, ipc/) as the only writable place."""
+        home = pathlib.Path.home().absolute()
+        cmd = [_bwrap() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        cmd += ["--tmpfs", str(home), "--size", str(TMP_MB * 2**20), "--tmpfs", "/tmp"]
+        made = {home, pathlib.Path("/tmp")}
+        for path in _needed():
+            for top in (home, pathlib.Path("/tmp")):
+                if _inside(path, top) and path != top:
+                    for parent in reversed(path.parents):  # bwrap would make them 0700
+                        if _inside(parent, top) and parent not in made:
+                            cmd += ["--perms", "0755", "--dir", str(parent)]
+                            made.add(parent)
+                    cmd += ["--ro-bind", str(path), str(path)]
+                    made.add(path)
+        for folder_ in self.hidden:
+            folder_ = pathlib.Path(folder_).absolute()
+            if any(_inside(p, folder_) for p in _needed()):  # e.g. --source . in the clone
+                for nb in sorted(folder_.rglob("*.ipynb")):
+                    if not any(_inside(nb, p) for p in _needed() if p != folder_ and _inside(p, folder_)):
+                        cmd += ["--ro-bind", "/dev/null", str(nb)]
+            elif folder_.is_dir():
+                cmd += ["--tmpfs", str(folder_), "--remount-ro", str(folder_)]
+        cmd += ["--bind", str(folder), str(folder), "--remount-ro", "/tmp", "--remount-ro", str(home)]
+        work, home_inside = folder / "work", folder / "home"
+        path_env = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
+        cmd += ["--clearenv", "--setenv", "PATH", path_env, "--setenv", "HOME", str(home_inside)]
+        cmd += [
+            "--setenv",
+            "TMPDIR",
+            str(folder / "tmp"),
+            "--setenv",
+            "XDG_CACHE_HOME",
+            str(folder / "cache"),
+        ]
+        cache = str(folder / "cache" / "widgets")
+        if os.environ.get("WIDGETS_COMPILATION_CACHE", "").strip().lower() == "off":
+            cache = "off"
+        cmd += ["--setenv", "WIDGETS_COMPILATION_CACHE", cache]
+        cmd += ["--setenv", "JPY_PARENT_PID", "1"]  # bwrap's init: no "Ctrl-C will not work" note
+        cmd += ["--setenv", "MPLCONFIGDIR", str(home_inside / ".matplotlib")]
+        for name in _PASSED_ENV:
+            if name in os.environ:
+                cmd += ["--setenv", name, os.environ[name]]
+        cmd += ["--chdir", str(work), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+        cmd += ["--die-with-parent", "--new-session"]
+        if os.geteuid() == 0:
+            cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        else:
+            cmd += ["--unshare-user"]
+        limits = [str(uid), str(self.max_processes), str(self.memory_mb * 2**20), str(self.memory_mb * 2**20)]
+        return cmd + ["--", sys.executable, "-I", "-S", "-c", _LAUNCH, *limits, *argv]
+
+    def prepare(self, folder: pathlib.Path, *, cache: pathlib.Path | None) -> int:
+        """Make work/, home/, tmp/ and cache/ in `folder`; return the kernel's uid (-1: ours).
+
+        The compilation cache, if any, is copied in, so a submission cannot change another's.
+        """
+        for name in ("work", "home", "tmp", "cache"):
+            (folder / name).mkdir(exist_ok=True)
+        if cache is not None and cache.is_dir():
+            shutil.copytree(cache, folder / "cache" / "widgets", dirs_exist_ok=True)
+        if os.geteuid() != 0:
+            return -1
+        uid = 200_000 + secrets.randbelow(1_000_000)  # a user of its own: RLIMIT_NPROC counts only it
+        for root, dirs, files in os.walk(folder):
+            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                os.chown(name, uid, uid)
+        return uid
+
+
+def compilation_cache() -> pathlib.Path | None:
+    """The kit's compilation cache folder of the grader's user, if there is one."""
+    from widgets import compilation_cache as cc
+
+    folder = cc.cache_dir()
+    return folder if folder is not None and folder.is_dir() else None
+
+
+@functools.lru_cache(maxsize=4)
+def _check(bwrap: str | None) -> None:
+    """Raise :class:`Unavailable`, saying what to install, if no sandbox can start here."""
+    if bwrap is None:
+        raise Unavailable(INSTALL.format(why=" (no `bwrap` on the PATH)"))
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="widgets-sandbox-check-") as folder:
+        folder = pathlib.Path(folder)
+        sandbox = Sandbox(hidden=[])
+        uid = sandbox.prepare(folder, cache=None)
+        probe = (
+            "import socket; s = socket.socket(); s.settimeout(1)\n"
+            "try: s.connect(('127.0.0.1', 9))\nexcept OSError: print('ok')"
+        )
+        cmd = sandbox.command([sys.executable, "-c", probe], folder=folder, uid=uid)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise Unavailable(INSTALL.format(why=f" ({err})")) from None
+        if done.returncode != 0 or done.stdout.strip() != "ok":
+            why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise Unavailable(INSTALL.format(why=f" (bwrap said: {why})"))
+
+
+def interrupt(pid: int) -> None:
+    """Send SIGINT to the kernel in the sandbox started as `pid` (the outermost kernel process)."""
+    try:
+        procs = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for proc in procs:
+        try:
+            if proc.name() != "bwrap" and proc.parent().name() == "bwrap":  # not the kernel's own forks
+                proc.send_signal(signal.SIGINT)
+        except psutil.Error:
+            pass
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size of `pid` in bytes: shared pages (a fork's) count once in a sum."""
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+        for line in handle:
+            if line.startswith(b"Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def check() -> None:
+    """Raise :class:`Unavailable`, saying what to install, if no sandbox can start here."""
+    _check(_bwrap())
+
+
+class Watchdog:
+    """Kill a sandbox whose processes hold more than `memory_mb` together, or are too many.
+
+    Polls every 0.1 s from a thread of the grader; :attr:`stopped` says why it killed, if it did.
+    """
+
+    def __init__(self, pid: int, *, memory_mb: int, max_processes: int):
+        self.pid, self.memory_mb, self.max_processes = pid, memory_mb, max_processes
+        self.stopped: str | None = None
+        self.peak_mb = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._done.wait(0.1):
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return
+            rss, threads = 0, 0
+            for proc in procs:
+                try:
+                    rss += _pss(proc.pid)
+                    threads += proc.num_threads()
+                except (psutil.Error, OSError):
+                    pass
+            self.peak_mb = max(self.peak_mb, rss / 2**20)
+            if rss > self.memory_mb * 2**20:
+                self.stopped = "memory"
+            elif threads > self.max_processes + 8:  # the bwrap processes and the launcher's margin
+                self.stopped = "processes"
+            if self.stopped:
+                for proc in reversed(procs):
+                    try:
+                        proc.kill()
+                    except psutil.Error:
+                        pass
+                return
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self._done.set()
+        self._thread.join()
+
+
+def notes(nb, stopped: str | None, box: Sandbox) -> list[str]:
+    """What the sandbox stopped, in words, from the watchdog's verdict and the notebook's errors."""
+    memory_mb, max_processes = box.memory_mb, box.max_processes
+    text = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                text.append(f"{out.get('ename')}: {out.get('evalue')}")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text.append(out.get("text", ""))
+    text = "\n".join(text)
+    found = []
+    if stopped == "memory" or "MemoryError" in text:
+        found.append(f"the notebook tried to use more memory than the {memory_mb} MB the grader allows")
+    if stopped == "processes" or "BlockingIOError" in text or "Resource temporarily unavailable" in text:
+        found.append(
+            f"the notebook was stopped: it started too many processes (the grader allows {max_processes})"
+        )
+    if any(s in text for s in ("Network is unreachable", "ConnectionRefusedError", "gaierror")):
+        found.append("the notebook tried to open a network connection, which grading does not allow")
+    outside = [str(pathlib.Path(p).absolute()) for p in box.hidden]
+    if any(s in text for s in ("Read-only file system", "PermissionError", *outside)):
+        found.append(
+            "the notebook tried to reach files outside its own folder (the lessons, the report, other "
+            "submissions or the instructor's files), which grading does not allow"
+        )
+    return found
