@@ -40,10 +40,12 @@ class CompileCounter:
 
     @property
     def compilations(self):
+        """XLA backend compilations (with the persistent cache off, as here, every one compiles)."""
         return self._since(dispatch.BACKEND_COMPILE_EVENT)
 
     @property
     def traces(self):
+        """Traces of Python functions into jaxprs."""
         return self._since(dispatch.JAXPR_TRACE_EVENT)
 
 

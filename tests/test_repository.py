@@ -50,10 +50,10 @@ def test_only_the_inference_module_uses_numpyro_infer_or_arviz():
     assert any(m.startswith("numpyro.infer") for m in imported_modules(ROOT / "widgets" / "inference.py"))
 
 
-def test_package_and_benchmarks_pass_the_linter():
-    """Do widgets/ and benchmarks/ pass ruff (pyflakes, pycodestyle, NumPy docstrings, bugbear)?"""
+def test_package_benchmarks_and_tests_pass_the_linter():
+    """Do widgets/, benchmarks/ and tests/ pass ruff (pyflakes, pycodestyle, NumPy docstrings, bugbear)?"""
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "widgets", "benchmarks"],
+        [sys.executable, "-m", "ruff", "check", "widgets", "benchmarks", "tests"],
         cwd=ROOT,
         capture_output=True,
         text=True,

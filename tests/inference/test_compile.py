@@ -24,7 +24,10 @@ X_GRID = np.linspace(-2.0, 2.0, 50)
 
 
 def test_new_hyperparameters_do_not_recompile_prior_predictive(compile_counter):
-    """After a first call, do 20 new prior scales (Python floats and float64 alike) run without tracing or compiling?"""
+    """After a first call, do 20 new prior scales (Python floats and float64 alike) run without compiling?
+
+    Neither tracing nor compiling happens again.
+    """
     prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, 1.0)))
     counter = compile_counter()
     for i, scale in enumerate(np.linspace(0.5, 5.0, 20)):
@@ -55,7 +58,10 @@ def test_simulate_with_new_parameters_does_not_recompile(compile_counter):
 
 
 def test_refit_does_not_recompile(compile_counter):
-    """Do a re-fit on new same-sized data, under new hyperparameters, with progress, reuse the compiled sampler?"""
+    """Does a re-fit reuse the compiled sampler?
+
+    On new same-sized data, under new hyperparameters, with progress.
+    """
     x, y = make_data(40, seed=0)
     fit(x, y, num_warmup=100, num_samples=100, seed=0)
     counter = compile_counter()

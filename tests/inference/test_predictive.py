@@ -150,7 +150,7 @@ def test_progress_reports_rising_fractions_ending_at_one(data80):
     reports = []
     fit(*data80, seed=3, progress=reports.append)
     assert reports[0] == 0.0 and reports[-1] == 1.0
-    assert all(b >= a for a, b in zip(reports, reports[1:]))
+    assert all(b >= a for a, b in zip(reports[:-1], reports[1:], strict=True))
     assert len(reports) >= 3
 
 

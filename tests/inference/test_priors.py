@@ -99,7 +99,7 @@ def test_bad_priors_raise_a_clear_value_error(kwargs, message):
 
 
 def test_numpyro_rejects_a_bad_scale_before_priors_see_it():
-    """With NumPyro's default checks, does building Normal(0, 0) already raise a ValueError naming the scale?"""
+    """With NumPyro's default checks, does Normal(0, 0) already raise a ValueError naming the scale?"""
     with pytest.raises(ValueError, match="Normal distribution got invalid scale parameter"):
         Priors(a=dist.Normal(0.0, 0.0))
 
