@@ -37,6 +37,7 @@ import numpy as np
 import numpyro.distributions as dist
 
 from widgets import inference
+from widgets.checks.fits import fits_without_warning
 from widgets.grading.compare import choose_hint, error_text, verdict
 
 NOT_ANSWERED = "not answered yet"
@@ -325,21 +326,6 @@ FIT_STEP = 100  # exercise l1-fit-panel: lower the draws per chain in steps of t
 FIT_START = 1000  # ... from the panel's default
 
 
-@functools.lru_cache(maxsize=8)
-def _fits_without_warning(x: bytes, y: bytes, priors, num_warmup, num_samples, num_chains, seed) -> bool:
-    # Cached: the check and its hidden twin ask for the same fits.
-    result = inference.fit(
-        np.frombuffer(x, np.float32),
-        np.frombuffer(y, np.float32),
-        priors,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=num_chains,
-        seed=seed,
-    )
-    return result.diagnostics.ok
-
-
 def _fit_settings(ns, challenge):
     panel = ns["fit_settings"]
     if not all(hasattr(panel, k) for k in ("priors", "num_warmup", "num_samples", "num_chains", "seed")):
@@ -355,12 +341,12 @@ def _fit_settings(ns, challenge):
         "lower": None,
     }
     if panel.num_samples <= FIT_START:  # larger fits are refused without running them
-        answer["healthy"] = _fits_without_warning(
+        answer["healthy"] = fits_without_warning(
             x, y, *settings, panel.num_samples, panel.num_chains, panel.seed
         )
         lower = panel.num_samples - FIT_STEP
         if lower >= 1:
-            healthy = _fits_without_warning(x, y, *settings, lower, panel.num_chains, panel.seed)
+            healthy = fits_without_warning(x, y, *settings, lower, panel.num_chains, panel.seed)
             answer["lower"] = {"num_samples": lower, "healthy": healthy}
     return answer
 

@@ -13,8 +13,12 @@ from widgets.checks._check import Check, Context, resolve
 
 
 @functools.lru_cache(maxsize=8)
-def _fits_without_warning(x: bytes, y: bytes, priors, num_warmup, num_samples, num_chains, seed) -> bool:
-    # Cached: instant feedback and a second look at the same answer ask for the same fits.
+def fits_without_warning(x: bytes, y: bytes, priors, num_warmup, num_samples, num_chains, seed) -> bool:
+    """Whether a fit of the data (float32 bytes of `x` and `y`) with these settings has healthy diagnostics.
+
+    Cached: instant feedback, its hidden twin and a second look at the same
+    answer ask for the same fits.
+    """
     result = inference.fit(
         np.frombuffer(x, np.float32),
         np.frombuffer(y, np.float32),
@@ -104,10 +108,10 @@ class healthy_fit(Check):
         }
         if value.num_samples <= self.start:  # larger fits are refused without running them
             data = (_data(self.x, ctx), _data(self.y, ctx), value.priors, value.num_warmup)
-            answer["healthy"] = _fits_without_warning(*data, value.num_samples, value.num_chains, value.seed)
+            answer["healthy"] = fits_without_warning(*data, value.num_samples, value.num_chains, value.seed)
             lower = value.num_samples - self.step
             if lower >= 1:
-                healthy = _fits_without_warning(*data, lower, value.num_chains, value.seed)
+                healthy = fits_without_warning(*data, lower, value.num_chains, value.seed)
                 answer["lower"] = {"num_samples": lower, "healthy": healthy}
         return answer
 
