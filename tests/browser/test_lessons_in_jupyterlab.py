@@ -208,6 +208,8 @@ def test_panels_are_legible_in_both_themes(request, name, panel, theme):
     lab.set_theme(lesson.page, theme)
     cell = lesson.cell(PANELS[name][panel])
     cell.scroll_into_view_if_needed()
+    # Switching theme can make bqplot lay its figures out again: measure them drawn.
+    wait_until_drawn(lesson.page, cell)
     records = cell.evaluate(LEGIBILITY)
     texts = [r for r in records if r["kind"] == "text"]
     marks = [r for r in records if r["kind"] != "text"]

@@ -81,12 +81,16 @@ def test_new_sliders_after_a_family_switch_are_named(panels):
     df.wait_for(timeout=10_000)
     wait_for_code(page, cell, "a=dist.StudentT(df=3.0, loc=0.0, scale=2.0)")
     cell.get_by_label("a family", exact=True).select_option("Normal")
+    # StudentT has an "a: scale" slider too: wait until its sliders are gone.
+    df.wait_for(state="detached", timeout=10_000)
+    wait_for_code(page, cell, "a=dist.Normal(loc=0.0, scale=2.0)")
     cell.get_by_role("slider", name="a: scale", exact=True).wait_for(timeout=10_000)
 
 
 def test_tab_reaches_the_handle_and_keys_move_it(panels):
     page, cells = panels
     cell = cells.nth(1)
+    wait_for_code(page, cell, "a=dist.Normal(loc=0.0, scale=")  # not mid family switch
     cell.get_by_label("a family", exact=True).focus()
     for _ in range(6):  # a: loc's handle and readout, then a: scale's handle
         page.keyboard.press("Tab")
@@ -95,6 +99,7 @@ def test_tab_reaches_the_handle_and_keys_move_it(panels):
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "a: scale"
     handle = cell.get_by_role("slider", name="a: scale", exact=True)
     before = float(handle.get_attribute("aria-valuenow"))
+    assert handle.evaluate("(h) => h === document.activeElement")
     page.keyboard.press("ArrowRight")
     wait_for_code(page, cell, f"a=dist.Normal(loc=0.0, scale={before + 0.05:.2f})")
     page.keyboard.press("Home")  # the slider's low end is still a valid prior
