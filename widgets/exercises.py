@@ -302,7 +302,7 @@ def _priors_share(ns, challenge):
     priors = ns["my_priors"]
     if not isinstance(priors, inference.Priors):
         raise ValueError("my_priors must be Priors(...), copied from the PriorPanel's code line")
-    draws = inference.prior_predictive(X_GRID, priors, num_samples=4000, seed=challenge)["y"]
+    draws = inference.prior_predictive(X_GRID, priors=priors, num_samples=4000, seed=challenge)["y"]
     sd_a = float(np.sqrt(priors.a.variance))  # exact; inf for heavy tails
     return {"share": float(np.mean(np.abs(draws) > 5.0)), "draws": 4000, "sd_a": sd_a, "code": repr(priors)}
 

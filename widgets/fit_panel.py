@@ -212,12 +212,12 @@ class FitPanel(ipw.VBox):
             with self._message.guard():
                 if self.x is None or self.y is None:
                     raise ValueError("no data yet: give the panel x and y (or simulate some)")
-                compiles = inference.fit_needs_compiling(self.x, self.priors, self.num_chains)
+                compiles = inference.fit_needs_compiling(self.x, priors=self.priors, num_chains=self.num_chains)
                 self.status_label.value = COMPILING if compiles else "sampling..."
                 result = inference.fit(
                     self.x,
                     self.y,
-                    self.priors,
+                    priors=self.priors,
                     num_warmup=self.num_warmup,
                     num_samples=self.num_samples,
                     num_chains=self.num_chains,

@@ -178,8 +178,8 @@ class PredictiveCheckPanel(ipw.VBox):
             at_data = inference.posterior_predictive(self.fit, x, seed=self.seed)["y"]
             on_grid = inference.posterior_predictive(self.fit, grid, seed=self.seed + 1)["y"]
         else:
-            at_data = inference.prior_predictive(x, self.priors, PRIOR_DRAWS, self.seed)["y"]
-            on_grid = inference.prior_predictive(grid, self.priors, PRIOR_DRAWS, self.seed + 1)["y"]
+            at_data = inference.prior_predictive(x, priors=self.priors, num_samples=PRIOR_DRAWS, seed=self.seed)["y"]
+            on_grid = inference.prior_predictive(grid, priors=self.priors, num_samples=PRIOR_DRAWS, seed=self.seed + 1)["y"]
         return {"at_data": at_data, "on_grid": on_grid, "grid": grid, "x": x}
 
     def _update(self, replicate: bool = False) -> None:

@@ -314,7 +314,7 @@ class PriorPanel(ipw.VBox):
             x_low, x_high = _ui.checked_range("x range", self.x_range)
             y_low, y_high = _ui.checked_range("plausible y", self.plausible)
             grid = np.linspace(x_low, x_high, GRID_POINTS)
-            draws = inference.prior_predictive(grid, priors, self.num_draws, self.seed)
+            draws = inference.prior_predictive(grid, priors=priors, num_samples=self.num_draws, seed=self.seed)
             densities = inference.prior_densities(priors, self._density_grids)
             bands = inference.predictive_bands(draws["y"])
             outside = float(np.mean((draws["y"] < y_low) | (draws["y"] > y_high)))

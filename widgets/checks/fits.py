@@ -22,7 +22,7 @@ def fits_without_warning(x: bytes, y: bytes, priors, num_warmup, num_samples, nu
     result = inference.fit(
         np.frombuffer(x, np.float32),
         np.frombuffer(y, np.float32),
-        priors,
+        priors=priors,
         num_warmup=num_warmup,
         num_samples=num_samples,
         num_chains=num_chains,

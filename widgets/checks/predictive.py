@@ -131,7 +131,7 @@ class share_at_most(Check):
     def answer(self, value, ctx: Context) -> dict:  # noqa: D102 - see Check
         if not isinstance(value, inference.Priors):
             raise ValueError("the answer must be Priors(...), copied from the PriorPanel's code line")
-        y = inference.prior_predictive(np.asarray(self.x), value, num_samples=self.draws, seed=ctx.challenge)[
+        y = inference.prior_predictive(np.asarray(self.x), priors=value, num_samples=self.draws, seed=ctx.challenge)[
             "y"
         ]
         sd = {site: float(np.sqrt(getattr(value, site).variance)) for site in (self.min_sd or {})}
