@@ -9,9 +9,10 @@ import numpy as np
 import traitlets as tr
 
 from widgets import _ui, inference
+from widgets._panel import Panel
 from widgets.inference import Fit, Priors
+from widgets.tutorial import SITES
 
-PARAMETERS = ("a", "b", "sigma")
 # What the panel says while the first fit of a data length, chain count and prior family compiles.
 COMPILING = "compiling the sampler (once per data length, number of chains and prior family)..."
 # The run lengths one compiled sampler serves (see widgets.inference.fit).
@@ -41,7 +42,7 @@ def summary_table_html(fit: Fit) -> str:
     return f"<table style='{_TABLE_STYLE}'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-class FitPanel(ipw.VBox):
+class FitPanel(Panel):
     """Fit the regression to data with NUTS and see what the posterior says.
 
     The Fit button runs :func:`widgets.inference.fit` in a background thread
@@ -107,8 +108,6 @@ class FitPanel(ipw.VBox):
     stale = tr.Bool(False, help="Whether the inputs changed since the last fit.")
     running = tr.Bool(False, help="Whether a fit is running.")
     verdict = tr.Unicode(help="The diagnostics of the last fit, in words.")
-    code = tr.Unicode(help="The panel as one line of code.")
-    message = tr.Unicode(help="The message shown; empty when all is well.")
 
     def __init__(self, x=None, y=None, *, priors: Priors | None = None, **kwargs):
         super().__init__()
@@ -137,11 +136,9 @@ class FitPanel(ipw.VBox):
         self.stale_notice = _ui.MessageArea()
         self.summary_table = ipw.HTML()
         self.verdict_area = _ui.MessageArea()
-        self._message = _ui.MessageArea()
-        self._code_line = _ui.CodeLine()
         self._density_marks, self._truth_marks, figures = {}, {}, []
         self.density_figures = {}
-        for name in PARAMETERS:
+        for name in SITES:
             fig, scales = _ui.figure(
                 f"posterior of {name}", name, "density", height="200px", y_values=False, narrow=True
             )
@@ -175,17 +172,10 @@ class FitPanel(ipw.VBox):
             self._on_inputs, names=["x", "y", "priors", "num_warmup", "num_samples", "num_chains", "seed"]
         )
         self.observe(lambda _: self._draw_truth(), names="true_values")
-        self.priors = priors if priors is not None else Priors()
-        self.x, self.y = x, y
-        for name, value in kwargs.items():
-            setattr(self, name, value)
-        self._update_code()
+        self._set_initial({"priors": priors if priors is not None else Priors(), "x": x, "y": y, **kwargs})
+        self._show_code()
 
     # -- running -------------------------------------------------------------
-
-    def __repr__(self) -> str:
-        # What a notebook shows as text (and nbval compares): the panel as code.
-        return self.code
 
     def start(self) -> None:
         """Start a fit in the background (what the Fit button does)."""
@@ -212,7 +202,9 @@ class FitPanel(ipw.VBox):
             with self._message.guard():
                 if self.x is None or self.y is None:
                     raise ValueError("no data yet: give the panel x and y (or simulate some)")
-                compiles = inference.fit_needs_compiling(self.x, priors=self.priors, num_chains=self.num_chains)
+                compiles = inference.fit_needs_compiling(
+                    self.x, priors=self.priors, num_chains=self.num_chains
+                )
                 self.status_label.value = COMPILING if compiles else "sampling..."
                 result = inference.fit(
                     self.x,
@@ -229,7 +221,6 @@ class FitPanel(ipw.VBox):
                 self.stale = False
                 self.stale_notice.clear()
         finally:
-            self.message = self._message.text
             self.running = False
             self.fit_button.disabled = False
             self.status_label.value = "" if self.fit is None or self.message else "done"
@@ -243,14 +234,14 @@ class FitPanel(ipw.VBox):
 
     def _show(self, result: Fit) -> None:
         self.summary_table.value = summary_table_html(result)
-        for name in PARAMETERS:
+        for name in SITES:
             if name in result.samples:
                 density, edges = np.histogram(result.samples[name].ravel(), bins=40, density=True)
                 _ui.set_data(self._density_marks[name], x=(edges[:-1] + edges[1:]) / 2, y=density)
                 x_axis = self.density_figures[name].axes[0]
                 x_axis.tick_style = {**x_axis.tick_style, "display": "inline"}  # SVG text's default
         self._peak = {
-            name: float(np.max(self._density_marks[name].y)) for name in PARAMETERS if name in result.samples
+            name: float(np.max(self._density_marks[name].y)) for name in SITES if name in result.samples
         }
         self._draw_truth()
         diagnostics = result.diagnostics
@@ -258,7 +249,7 @@ class FitPanel(ipw.VBox):
         self.verdict = diagnostics.verdict
 
     def _draw_truth(self) -> None:
-        for name in PARAMETERS:
+        for name in SITES:
             peak = self._peak.get(name)
             if name in self.true_values and peak:
                 _ui.vertical_lines(self._truth_marks[name], [self.true_values[name]], (0.0, peak))
@@ -267,20 +258,22 @@ class FitPanel(ipw.VBox):
 
     @tr.validate("num_warmup", "num_samples")
     def _valid_run_length(self, proposal):
-        """Keep the last good run length, and say why, for one the sampler does not serve."""
+        """Keep the last good run length, and say why, for one the sampler does not serve.
+
+        A rule on one trait, not across traits, so a validator: a refused run
+        length never lands, and a fit shown does not turn stale for it.
+        """
         name, value = proposal["trait"].name, proposal["value"]
         low, high = _RUN_LENGTHS[name]
         old = getattr(self, name)
         if low <= value <= high:
             if self._message.text.startswith(f"{name} must be"):
                 self._message.clear()
-                self.message = ""
             return value
         self._message.show(
             f"{name} must be in [{low:,}, {high:,}], the run lengths one compiled sampler serves; "
             f"got {value:,}. Kept {old:,}."
         )
-        self.message = self._message.text
         return old
 
     def _on_inputs(self, change) -> None:
@@ -290,12 +283,11 @@ class FitPanel(ipw.VBox):
                 f"The fit below is stale: {change['name']} changed since it ran. Press Fit again.",
                 "warning",
             )
-        self._update_code()
+        self._show_code()
 
-    def _update_code(self) -> None:
-        self.code = (
+    def _code(self) -> str:
+        return (
             f"FitPanel({self._names.code('x', self.x)}, {self._names.code('y', self.y)}, "
             f"priors={self.priors!r}, num_warmup={self.num_warmup}, "
             f"num_samples={self.num_samples}, num_chains={self.num_chains}, seed={self.seed})"
         )
-        self._code_line.code = self.code

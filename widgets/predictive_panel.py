@@ -7,17 +7,17 @@ import numpy as np
 import traitlets as tr
 
 from widgets import _ui, inference
+from widgets._panel import Bands, Panel
 from widgets.inference import TEST_STATISTICS, Fit, Priors
+from widgets.tutorial import GRID_POINTS
 
-GRID_POINTS = 50
 PRIOR_DRAWS = 4000  # drawn once per input change; the draws slider shows a subset
 HISTOGRAM_BINS = 40
-# Inputs whose change draws the replicated data anew, and all inputs (kept at their last good values).
+# Inputs whose change draws the replicated data anew.
 SOURCES = ("x", "y", "fit", "priors", "kind", "seed")
-INPUTS = (*SOURCES, "statistic", "quantile", "num_draws")
 
 
-class PredictiveCheckPanel(ipw.VBox):
+class PredictiveCheckPanel(Panel):
     """Prior or posterior predictive check: bands, data, and a test statistic.
 
     The top plot shows the 50% and 95% bands and the median of replicated ``y``
@@ -65,6 +65,8 @@ class PredictiveCheckPanel(ipw.VBox):
         The message shown; empty when all is well.
     """
 
+    INPUTS = (*SOURCES, "statistic", "quantile", "num_draws")
+
     x = tr.Any(None, allow_none=True, help="Observed x.")
     y = tr.Any(None, allow_none=True, help="Observed y.")
     fit = tr.Instance(Fit, allow_none=True, help="The posterior to check.")
@@ -75,14 +77,11 @@ class PredictiveCheckPanel(ipw.VBox):
     num_draws = tr.Int(500, help="How many replicated data sets to use.")
     seed = tr.Int(0, help="Seed of the replicated draws.")
     p_value = tr.Float(float("nan"), help="The predictive p-value shown.")
-    code = tr.Unicode(help="The panel's settings as one line of code.")
-    message = tr.Unicode(help="The message shown; empty when all is well.")
 
     def __init__(self, x=None, y=None, *, fit: Fit | None = None, priors: Priors | None = None, **kwargs):
         super().__init__()
         self._names = _ui.CallerNames(x=x, y=y, fit=fit)  # what they are called where the panel is made
         self._draws: dict | None = None  # replicated y at the observed x and on the grid (last good)
-        self._last_good = _ui.LastGood(self, INPUTS)
         self.kind_buttons = ipw.ToggleButtons(
             options=["posterior", "prior"],
             description="check",
@@ -98,20 +97,17 @@ class PredictiveCheckPanel(ipw.VBox):
         self.draws_slider = _ui.slider(
             "draws", 500, 10, PRIOR_DRAWS, 10, integer=True, description="Number of replicated data sets"
         )
-        for trait, control in (
-            ("kind", self.kind_buttons),
-            ("statistic", self.statistic_choice),
-            ("quantile", self.quantile_slider),
-            ("num_draws", self.draws_slider),
-        ):
-            _ui.tie(self, trait, control)
+        self._tie(
+            kind=self.kind_buttons,
+            statistic=self.statistic_choice,
+            quantile=self.quantile_slider,
+            num_draws=self.draws_slider,
+        )
 
         self.bands_figure, scales = _ui.figure("Replicated data: bands and median", "x", "y")
-        self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y_rep")
-        self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y_rep")
-        self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y_rep")
+        self._bands = Bands(scales, "y_rep")
         self._data = _ui.scatter(scales, _ui.COLORS["data"], label="observed data")
-        self.bands_figure.marks = [self._band95, self._band50, self._median, self._data]
+        self.bands_figure.marks = [*self._bands.marks, self._data]
         bands_key = _ui.key(
             (_ui.COLORS["data"], "dot", "observed data"),
             (_ui.COLORS["band"], "band", "50% and 95% of replicated y"),
@@ -127,8 +123,6 @@ class PredictiveCheckPanel(ipw.VBox):
             (_ui.COLORS["data"], "line", "T of the observed data"),
         )
         self._readout = ipw.HTML()
-        self._message = _ui.MessageArea()
-        self._code_line = _ui.CodeLine()
         self.children = [
             _ui.heading("Predictive check"),
             ipw.HBox(
@@ -150,17 +144,10 @@ class PredictiveCheckPanel(ipw.VBox):
         _ui.collect_after_long_cells()
         self.observe(self._on_source, names=list(SOURCES))
         self.observe(lambda _: self._update(), names=["statistic", "quantile", "num_draws"])
-        self._hold = True
-        self.priors = priors if priors is not None else Priors()
-        self.x, self.y, self.fit = x, y, fit
-        for name, value in kwargs.items():
-            setattr(self, name, value)
-        self._hold = False
+        self._set_initial(
+            {"priors": priors if priors is not None else Priors(), "x": x, "y": y, "fit": fit, **kwargs}
+        )
         self._update(replicate=True)
-
-    def __repr__(self) -> str:
-        # What a notebook shows as text (and nbval compares): the panel as code.
-        return self.code
 
     def _on_source(self, change) -> None:
         """Inputs changed: draw replicated data anew, then redraw."""
@@ -178,51 +165,43 @@ class PredictiveCheckPanel(ipw.VBox):
             at_data = inference.posterior_predictive(self.fit, x, seed=self.seed)["y"]
             on_grid = inference.posterior_predictive(self.fit, grid, seed=self.seed + 1)["y"]
         else:
-            at_data = inference.prior_predictive(x, priors=self.priors, num_samples=PRIOR_DRAWS, seed=self.seed)["y"]
-            on_grid = inference.prior_predictive(grid, priors=self.priors, num_samples=PRIOR_DRAWS, seed=self.seed + 1)["y"]
+            at_data = self._prior_draws(x, seed=self.seed)
+            on_grid = self._prior_draws(grid, seed=self.seed + 1)
         return {"at_data": at_data, "on_grid": on_grid, "grid": grid, "x": x}
 
-    def _update(self, replicate: bool = False) -> None:
-        if self._hold or self._last_good.restoring:
-            return
-        with self._message.guard(on_error=self._last_good.restore):
-            # Replicated data are kept only once the whole update succeeds, so that
-            # after a bad input they still match the inputs put back.
-            draws = self._replicate() if replicate or self._draws is None else self._draws
-            available = draws["at_data"].shape[0]
-            if not 2 <= self.num_draws:
-                raise ValueError(f"draws must be at least 2; got {self.num_draws}")
-            count = min(self.num_draws, available)
-            observed_y = inference.as_data("y", self.y)
-            replicated = inference.summary_statistic(
-                draws["at_data"][:count], self.statistic, q=self.quantile
-            )
-            observed = float(inference.summary_statistic(observed_y, self.statistic, q=self.quantile))
-            p_value = inference.predictive_pvalue(replicated, observed)
-            bands = inference.predictive_bands(draws["on_grid"][:count])
-            counts, edges = np.histogram(np.append(replicated, observed), bins=HISTOGRAM_BINS)
-            counts, _ = np.histogram(replicated, bins=edges)
+    def _prior_draws(self, x: np.ndarray, *, seed: int) -> np.ndarray:
+        return inference.prior_predictive(x, priors=self.priors, num_samples=PRIOR_DRAWS, seed=seed)["y"]
 
-            grid = draws["grid"]
-            _ui.set_data(self._band95, x=grid, y=[bands["lower95"], bands["upper95"]])
-            _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
-            _ui.set_data(self._median, x=grid, y=bands["median"])
-            _ui.set_data(self._data, x=draws["x"], y=observed_y)
-            _ui.set_data(self._histogram, x=np.repeat(edges, 2)[1:-1], y=np.repeat(counts, 2))
-            _ui.vertical_lines(self._observed, [observed], (0.0, float(max(counts.max(), 1))))
-            name = f"{self.quantile:g}-quantile" if self.statistic == "quantile" else self.statistic
-            self.statistic_figure.title = f"Test statistic T = {name} of y ({count} replicated data sets)"
-            self._readout.value = (
-                f"{self.kind.capitalize()} predictive p-value P(T(y_rep) >= T(y)) = <b>{p_value:.3f}</b>"
-                f" (observed T = {observed:.3g}). Near 0 or 1: the model rarely reproduces "
-                f"the {name} of the data."
-            )
-            self.p_value = p_value
-            self._draws = draws
-            self._last_good.save()
-        self.code = self._code()
-        self._code_line.code = self.code
-        self.message = self._message.text
+    def _draw(self, replicate: bool = False) -> None:
+        # Replicated data are kept only once the whole update succeeds, so that
+        # after a bad input they still match the inputs put back.
+        draws = self._replicate() if replicate or self._draws is None else self._draws
+        available = draws["at_data"].shape[0]
+        if not 2 <= self.num_draws:
+            raise ValueError(f"draws must be at least 2; got {self.num_draws}")
+        count = min(self.num_draws, available)
+        observed_y = inference.as_data("y", self.y)
+        replicated = inference.summary_statistic(draws["at_data"][:count], self.statistic, q=self.quantile)
+        observed = float(inference.summary_statistic(observed_y, self.statistic, q=self.quantile))
+        p_value = inference.predictive_pvalue(replicated, observed)
+        bands = inference.predictive_bands(draws["on_grid"][:count])
+        counts, edges = np.histogram(np.append(replicated, observed), bins=HISTOGRAM_BINS)
+        counts, _ = np.histogram(replicated, bins=edges)
+
+        grid = draws["grid"]
+        self._bands.show(grid, bands)
+        _ui.set_data(self._data, x=draws["x"], y=observed_y)
+        _ui.set_data(self._histogram, x=np.repeat(edges, 2)[1:-1], y=np.repeat(counts, 2))
+        _ui.vertical_lines(self._observed, [observed], (0.0, float(max(counts.max(), 1))))
+        name = f"{self.quantile:g}-quantile" if self.statistic == "quantile" else self.statistic
+        self.statistic_figure.title = f"Test statistic T = {name} of y ({count} replicated data sets)"
+        self._readout.value = (
+            f"{self.kind.capitalize()} predictive p-value P(T(y_rep) >= T(y)) = <b>{p_value:.3f}</b>"
+            f" (observed T = {observed:.3g}). Near 0 or 1: the model rarely reproduces "
+            f"the {name} of the data."
+        )
+        self.p_value = p_value
+        self._draws = draws
 
     def _code(self) -> str:
         names = self._names

@@ -8,13 +8,19 @@ import traitlets as tr
 from numpyro.distributions import constraints
 
 from widgets import _ui, inference
+from widgets._panel import Bands, Panel
 from widgets.families import FAMILIES, Family, Hyper, family_of
 from widgets.inference import Priors
+from widgets.tutorial import (
+    DENSITY_RANGES,
+    GRID_POINTS,
+    PLAUSIBLE_Y,
+    SITE_TITLES,
+    SITES,
+    X_RANGE,
+    density_grid,
+)
 
-SITES = ("a", "b", "sigma")
-SITE_TITLES = {"a": "slope a", "b": "intercept b", "sigma": "noise sigma"}
-DENSITY_RANGES = {"a": (-10.0, 10.0), "b": (-10.0, 10.0), "sigma": (0.0, 6.0)}
-GRID_POINTS = 50
 SHOWN_LINES = 30
 
 
@@ -35,7 +41,7 @@ def slider_range(family: Family, hyper: Hyper, value: float) -> tuple[float, flo
     return low, high
 
 
-class PriorPanel(ipw.VBox):
+class PriorPanel(Panel):
     """Choose a family and hyperparameters for each prior; see what they imply.
 
     For each of ``a``, ``b`` and ``sigma``: a family, sliders for its
@@ -78,39 +84,37 @@ class PriorPanel(ipw.VBox):
         The message shown (empty when all is well).
     """
 
+    INPUTS = ("x_range", "plausible", "seed")
+
     priors = tr.Instance(Priors, help="The priors shown: the last valid choice.")
-    x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=(-2.0, 2.0), help="x range plotted.")
-    plausible = tr.Tuple(tr.Float(), tr.Float(), default_value=(-10.0, 10.0), help="Plausible range of y.")
+    x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=X_RANGE, help="x range plotted.")
+    plausible = tr.Tuple(tr.Float(), tr.Float(), default_value=PLAUSIBLE_Y, help="Plausible range of y.")
     outside_share = tr.Float(help="Share of prior predictive y outside the plausible range.")
     seed = tr.Int(0, help="Seed of the prior predictive draws.")
-    code = tr.Unicode(help="The priors as one line of code.")
-    message = tr.Unicode(help="The message shown; empty when all is well.")
 
     def __init__(self, priors: Priors | None = None, *, num_draws: int = 100, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__()
         if not isinstance(num_draws, int) or num_draws < 2:
             raise ValueError(f"num_draws must be an integer >= 2; got {num_draws!r}")
         self.num_draws = num_draws
-        self._syncing = False  # controls being set from the priors: no redraw till they all are
-        self._last_good = _ui.LastGood(self, ("x_range", "plausible", "seed"))
+        self._set_initial(kwargs)
         self.family_controls: dict[str, ipw.Dropdown] = {}
         self.hyper_controls: dict[str, dict[str, ipw.FloatSlider]] = {}
         self._slider_boxes: dict[str, ipw.VBox] = {}
         self.density_figures = {}
         self._density_marks = {}
-        self._density_grids = {site: np.linspace(*DENSITY_RANGES[site], 201) for site in SITES}
+        self._density_grids = {site: density_grid(site) for site in SITES}
         columns = [self._site_column(site) for site in SITES]
 
         self.figure, scales = _ui.figure("Prior predictive: lines and bands of y", "x", "y")
         self._scales = scales
         self._plausible_band = _ui.band(scales, _ui.COLORS["truth"], opacity=0.22, label="plausible y")
-        self._band95 = _ui.band(scales, _ui.COLORS["band"], opacity=0.18, label="95% of y")
-        self._band50 = _ui.band(scales, _ui.COLORS["band"], opacity=0.35, label="50% of y")
-        self._median = _ui.lines(scales, _ui.COLORS["band"], label="median y")
+        self._bands = Bands(scales, "y")
         self._lines = _ui.lines(
             scales, _ui.COLORS["draws"], opacity=0.35, width=1.0, label="regression lines"
         )
-        self.figure.marks = [self._plausible_band, self._band95, self._band50, self._lines, self._median]
+        band95, band50, median = self._bands.marks
+        self.figure.marks = [self._plausible_band, band95, band50, self._lines, median]
         self._key = _ui.key(
             (_ui.COLORS["truth"], "band", "plausible y"),
             (_ui.COLORS["band"], "band", "50% and 95% of prior predictive y"),
@@ -118,19 +122,17 @@ class PriorPanel(ipw.VBox):
             (_ui.COLORS["draws"], "line", f"a*x + b for {SHOWN_LINES} prior draws"),
         )
 
-        x_row, self.x_low, self.x_high = _ui.range_boxes(
-            "x range", self.x_range, description="x range of the predictive plot"
+        x_row, self.x_low, self.x_high = self._range_row(
+            "x_range", "x range", description="x range of the predictive plot"
         )
-        y_row, self.plausible_low, self.plausible_high = _ui.range_boxes(
-            "plausible y", self.plausible, description="range of y you find plausible"
+        y_row, self.plausible_low, self.plausible_high = self._range_row(
+            "plausible", "plausible y", description="range of y you find plausible"
         )
         self._readout = ipw.HTML()
         self.reset_button = _ui.button("Reset", description="Back to the tutorial's priors", icon="undo")
         self.redraw_button = _ui.button(
             "New draws", description="Draw new prior predictive samples", icon="refresh"
         )
-        self._message = _ui.MessageArea()
-        self._code_line = _ui.CodeLine()
 
         self.children = [
             _ui.heading("Priors"),
@@ -147,18 +149,10 @@ class PriorPanel(ipw.VBox):
         ]
         _ui.collect_after_long_cells()
 
-        for box, index, trait in (
-            (self.x_low, 0, "x_range"),
-            (self.x_high, 1, "x_range"),
-            (self.plausible_low, 0, "plausible"),
-            (self.plausible_high, 1, "plausible"),
-        ):
-            box.observe(self._box_to_trait(index, trait), names="value")
         self.reset_button.on_click(lambda _: self.reset())
         self.redraw_button.on_click(lambda _: setattr(self, "seed", self.seed + 1))
         self.observe(self._on_priors, names="priors")
-        self.observe(self._on_ranges, names=["x_range", "plausible"])
-        self.observe(lambda _: self._update(), names="seed")
+        self.observe(lambda _: self._update(), names=["x_range", "plausible", "seed"])
 
         self.priors = priors if priors is not None else Priors()
 
@@ -213,18 +207,10 @@ class PriorPanel(ipw.VBox):
         self.hyper_controls[site] = sliders
         self._slider_boxes[site].children = list(sliders.values())
 
-    def _box_to_trait(self, index: int, trait: str):
-        def on_box(change):
-            span = list(getattr(self, trait))
-            span[index] = change["new"]
-            setattr(self, trait, tuple(span))
-
-        return on_box
-
     # -- reacting ------------------------------------------------------------
 
     def _on_family(self, site: str, change) -> None:
-        if self._syncing:
+        if self._held:
             return
         # Keep the values of hyperparameters the two families share (loc, scale).
         kept = {name: s.value for name, s in self.hyper_controls.get(site, {}).items()}
@@ -232,7 +218,7 @@ class PriorPanel(ipw.VBox):
         self._update()
 
     def _on_priors(self, change) -> None:
-        if not self._syncing:
+        if not self._held:
             self._show_priors(change["new"])
 
     def _show_priors(self, priors: Priors) -> None:
@@ -247,8 +233,7 @@ class PriorPanel(ipw.VBox):
         not replaced under the pointer); a slider's range widens to hold a
         value beyond it.
         """
-        self._syncing = True
-        try:
+        with self._holding():
             for site in SITES:
                 family, values = family_of(site, getattr(priors, site))
                 sliders = self.hyper_controls.get(site, {})
@@ -265,30 +250,15 @@ class PriorPanel(ipw.VBox):
                         slider.min, slider.max = low, high
                     if not _ui._same(slider.value, value):
                         slider.value = value
-        finally:
-            self._syncing = False
 
     def _restore(self) -> None:
         """After a bad input: ranges and controls back to the last good state, no redraw."""
-        self._syncing = True
-        try:
-            self._last_good.restore()
-        finally:
-            self._syncing = False
+        super()._restore()
         self._set_controls(self.priors)
-
-    def _on_ranges(self, change) -> None:
-        low_box, high_box = (
-            (self.x_low, self.x_high)
-            if change["name"] == "x_range"
-            else (self.plausible_low, self.plausible_high)
-        )
-        low_box.value, high_box.value = change["new"]
-        self._update()
 
     def reset(self) -> None:
         """Go back to the tutorial's priors and ranges."""
-        self.x_range, self.plausible = (-2.0, 2.0), (-10.0, 10.0)
+        self.x_range, self.plausible = X_RANGE, PLAUSIBLE_Y
         # Set the controls even when `priors` already equals Priors(): a bad
         # slider value never reaches `priors`, so assigning it would not fire.
         self._show_priors(Priors())
@@ -306,47 +276,36 @@ class PriorPanel(ipw.VBox):
                 raise ValueError(f"prior on {site}: {err}") from None
         return Priors(**chosen)
 
-    def _update(self) -> None:
-        if self._syncing:
-            return
-        with self._message.guard(on_error=self._restore):
-            priors = self._priors_from_controls()
-            x_low, x_high = _ui.checked_range("x range", self.x_range)
-            y_low, y_high = _ui.checked_range("plausible y", self.plausible)
-            grid = np.linspace(x_low, x_high, GRID_POINTS)
-            draws = inference.prior_predictive(grid, priors=priors, num_samples=self.num_draws, seed=self.seed)
-            densities = inference.prior_densities(priors, self._density_grids)
-            bands = inference.predictive_bands(draws["y"])
-            outside = float(np.mean((draws["y"] < y_low) | (draws["y"] > y_high)))
-            shown = slice(0, min(SHOWN_LINES, self.num_draws))
-            line_ys = draws["a"][shown, None] * grid + draws["b"][shown, None]
+    def _draw(self) -> None:
+        priors = self._priors_from_controls()
+        x_low, x_high = _ui.checked_range("x range", self.x_range)
+        y_low, y_high = _ui.checked_range("plausible y", self.plausible)
+        grid = np.linspace(x_low, x_high, GRID_POINTS)
+        draws = inference.prior_predictive(grid, priors=priors, num_samples=self.num_draws, seed=self.seed)
+        densities = inference.prior_densities(priors, self._density_grids)
+        bands = inference.predictive_bands(draws["y"])
+        outside = float(np.mean((draws["y"] < y_low) | (draws["y"] > y_high)))
+        shown = slice(0, min(SHOWN_LINES, self.num_draws))
+        line_ys = draws["a"][shown, None] * grid + draws["b"][shown, None]
 
-            # The predictive figure first: the browser redraws in the order the updates arrive.
-            width = y_high - y_low
-            with self._scales["y"].hold_sync():
-                self._scales["y"].min, self._scales["y"].max = y_low - width / 2, y_high + width / 2
-            with self._scales["x"].hold_sync():
-                self._scales["x"].min, self._scales["x"].max = x_low, x_high
-            _ui.set_data(
-                self._plausible_band, x=grid, y=[np.full_like(grid, y_low), np.full_like(grid, y_high)]
-            )
-            _ui.set_data(self._band95, x=grid, y=[bands["lower95"], bands["upper95"]])
-            _ui.set_data(self._band50, x=grid, y=[bands["lower50"], bands["upper50"]])
-            _ui.set_data(self._median, x=grid, y=bands["median"])
-            _ui.set_data(self._lines, x=grid, y=line_ys)
-            for site, mark in self._density_marks.items():
-                _ui.set_data(mark, x=self._density_grids[site], y=densities[site])
-            self._readout.value = (
-                f"<b>{outside:.1%}</b> of prior predictive y over x in [{x_low:g}, {x_high:g}] "
-                f"falls outside the plausible range [{y_low:g}, {y_high:g}]."
-            )
-            self.outside_share = outside
-            self._syncing = True
-            try:
-                self.priors = priors
-            finally:
-                self._syncing = False
-            self.code = repr(priors)
-            self._code_line.code = self.code
-            self._last_good.save()
-        self.message = self._message.text
+        # The predictive figure first: the browser redraws in the order the updates arrive.
+        width = y_high - y_low
+        with self._scales["y"].hold_sync():
+            self._scales["y"].min, self._scales["y"].max = y_low - width / 2, y_high + width / 2
+        with self._scales["x"].hold_sync():
+            self._scales["x"].min, self._scales["x"].max = x_low, x_high
+        _ui.set_data(self._plausible_band, x=grid, y=[np.full_like(grid, y_low), np.full_like(grid, y_high)])
+        self._bands.show(grid, bands)
+        _ui.set_data(self._lines, x=grid, y=line_ys)
+        for site, mark in self._density_marks.items():
+            _ui.set_data(mark, x=self._density_grids[site], y=densities[site])
+        self._readout.value = (
+            f"<b>{outside:.1%}</b> of prior predictive y over x in [{x_low:g}, {x_high:g}] "
+            f"falls outside the plausible range [{y_low:g}, {y_high:g}]."
+        )
+        self.outside_share = outside
+        with self._holding():
+            self.priors = priors
+
+    def _code(self) -> str:
+        return repr(self.priors)

@@ -7,12 +7,13 @@ import numpy as np
 import traitlets as tr
 
 from widgets import _ui, inference
+from widgets._panel import Panel
+from widgets.tutorial import N, SITES, TRUE_VALUES, X_RANGE
 
 MAX_N = 1000  # simulate this many once; n shows the first n (no recompiling)
-INPUTS = ("a", "b", "sigma", "n", "x_range", "seed")  # kept at their last good values
 
 
-def simulated_data(a, b, sigma, n, x_range=(-2.0, 2.0), seed=0):
+def simulated_data(a, b, sigma, n, x_range=X_RANGE, seed=0):
     """The data SimulationPanel shows: x uniform over `x_range`, y from the model.
 
     The first `n` of `MAX_N` points, so that a larger n adds points and keeps
@@ -30,7 +31,7 @@ def simulated_data(a, b, sigma, n, x_range=(-2.0, 2.0), seed=0):
     return x[:n], y[:n]
 
 
-class SimulationPanel(ipw.VBox):
+class SimulationPanel(Panel):
     """Choose the true parameters and see a data set drawn from the model.
 
     The data come from :func:`widgets.inference.simulate`, the same model that
@@ -64,41 +65,35 @@ class SimulationPanel(ipw.VBox):
         The message shown; empty when all is well.
     """
 
-    a = tr.Float(1.5, help="True slope.")
-    b = tr.Float(-0.5, help="True intercept.")
-    sigma = tr.Float(0.3, help="True noise scale.")
-    n = tr.Int(80, help="Number of data points.")
-    x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=(-2.0, 2.0), help="Range of x.")
+    INPUTS = (*SITES, "n", "x_range", "seed")
+
+    a = tr.Float(TRUE_VALUES["a"], help="True slope.")
+    b = tr.Float(TRUE_VALUES["b"], help="True intercept.")
+    sigma = tr.Float(TRUE_VALUES["sigma"], help="True noise scale.")
+    n = tr.Int(N, help="Number of data points.")
+    x_range = tr.Tuple(tr.Float(), tr.Float(), default_value=X_RANGE, help="Range of x.")
     seed = tr.Int(0, help="Seed of the simulation.")
     x = tr.Any(help="Simulated x (last valid).")
     y = tr.Any(help="Simulated y (last valid).")
-    code = tr.Unicode(help="The panel as one line of code.")
-    message = tr.Unicode(help="The message shown; empty when all is well.")
 
     def __init__(self, **kwargs):
         super().__init__()
-        self._last_good = _ui.LastGood(self, INPUTS)
-        self.a_slider = _ui.slider("true a", 1.5, -5.0, 5.0, 0.05, description="True slope a")
-        self.b_slider = _ui.slider("true b", -0.5, -5.0, 5.0, 0.05, description="True intercept b")
-        self.sigma_slider = _ui.slider("true sigma", 0.3, 0.01, 3.0, 0.01, description="True noise sigma")
-        self.n_slider = _ui.slider("n", 80, 1, MAX_N, 1, integer=True, description="Number of points")
+        self.a_slider = _ui.slider("true a", self.a, -5.0, 5.0, 0.05, description="True slope a")
+        self.b_slider = _ui.slider("true b", self.b, -5.0, 5.0, 0.05, description="True intercept b")
+        self.sigma_slider = _ui.slider(
+            "true sigma", self.sigma, 0.01, 3.0, 0.01, description="True noise sigma"
+        )
+        self.n_slider = _ui.slider("n", self.n, 1, MAX_N, 1, integer=True, description="Number of points")
         self.seed_box = ipw.IntText(
             description="seed",
             style={"description_width": _ui.LABEL_WIDTH},
             layout=ipw.Layout(width="16em"),
             tooltip="Seed of the simulation",
         )
-        x_row, self.x_low, self.x_high = _ui.range_boxes("x range", self.x_range)
-        for name, control in (
-            ("a", self.a_slider),
-            ("b", self.b_slider),
-            ("sigma", self.sigma_slider),
-            ("n", self.n_slider),
-            ("seed", self.seed_box),
-        ):
-            _ui.tie(self, name, control)
-        self.x_low.observe(lambda c: setattr(self, "x_range", (c["new"], self.x_range[1])), names="value")
-        self.x_high.observe(lambda c: setattr(self, "x_range", (self.x_range[0], c["new"])), names="value")
+        x_row, self.x_low, self.x_high = self._range_row("x_range", "x range")
+        self._tie(
+            a=self.a_slider, b=self.b_slider, sigma=self.sigma_slider, n=self.n_slider, seed=self.seed_box
+        )
 
         self.figure, self._scales = _ui.figure("Simulated data and the true line", "x", "y")
         self._truth = _ui.lines(self._scales, _ui.COLORS["truth"], label="true line a*x + b")
@@ -107,8 +102,6 @@ class SimulationPanel(ipw.VBox):
         self._key = _ui.key(
             (_ui.COLORS["data"], "dot", "simulated data"), (_ui.COLORS["truth"], "line", "true line a*x + b")
         )
-        self._message = _ui.MessageArea()
-        self._code_line = _ui.CodeLine()
         self.children = [
             _ui.heading("Simulate data from the model"),
             ipw.HBox(
@@ -125,42 +118,28 @@ class SimulationPanel(ipw.VBox):
             _ui.slider_names(self),
         ]
         _ui.collect_after_long_cells()
-        self.observe(self._on_x_range, names="x_range")
-        self.observe(lambda _: self._update(), names=["a", "b", "sigma", "n", "seed"])
-        for name, value in kwargs.items():
-            setattr(self, name, value)
+        self.observe(lambda _: self._update(), names=list(self.INPUTS))
+        self._set_initial(kwargs)
         self._update()
 
-    def __repr__(self) -> str:
-        # What a notebook shows as text (and nbval compares): the panel as code.
-        return self.code
-
-    def _on_x_range(self, change) -> None:
-        self.x_low.value, self.x_high.value = change["new"]
-        self._update()
-
-    def _update(self) -> None:
-        if self._last_good.restoring:
-            return
-        with self._message.guard(on_error=self._last_good.restore):
-            x, y = simulated_data(self.a, self.b, self.sigma, self.n, self.x_range, self.seed)
-            low, high = self.x_range
-            line_x = np.array([low, high])
-            line_y = self.a * line_x + self.b
-            extent = np.concatenate([y, line_y])
-            with self._scales["x"].hold_sync():
-                self._scales["x"].min, self._scales["x"].max = float(low), float(high)
-            with self._scales["y"].hold_sync():  # whole steps of 5: the axis rarely moves
-                self._scales["y"].min = float(5 * np.floor(extent.min() / 5))
-                self._scales["y"].max = float(5 * np.ceil(extent.max() / 5))
-            _ui.set_data(self._truth, x=line_x, y=line_y)
-            _ui.set_data(self._points, x=x, y=y)
-            self.x, self.y = x, y
-            self._last_good.save()
+    def _draw(self) -> None:
+        x, y = simulated_data(self.a, self.b, self.sigma, self.n, self.x_range, self.seed)
         low, high = self.x_range
-        self.code = (
+        line_x = np.array([low, high])
+        line_y = self.a * line_x + self.b
+        extent = np.concatenate([y, line_y])
+        with self._scales["x"].hold_sync():
+            self._scales["x"].min, self._scales["x"].max = float(low), float(high)
+        with self._scales["y"].hold_sync():  # whole steps of 5: the axis rarely moves
+            self._scales["y"].min = float(5 * np.floor(extent.min() / 5))
+            self._scales["y"].max = float(5 * np.ceil(extent.max() / 5))
+        _ui.set_data(self._truth, x=line_x, y=line_y)
+        _ui.set_data(self._points, x=x, y=y)
+        self.x, self.y = x, y
+
+    def _code(self) -> str:
+        low, high = self.x_range
+        return (
             f"SimulationPanel(a={self.a:g}, b={self.b:g}, sigma={self.sigma:g}, n={self.n}, "
             f"x_range=({low:g}, {high:g}), seed={self.seed})"
         )
-        self._code_line.code = self.code
-        self.message = self._message.text

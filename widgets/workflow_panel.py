@@ -5,17 +5,18 @@ from __future__ import annotations
 import ipywidgets as ipw
 import traitlets as tr
 
-from widgets import _ui
+from widgets._panel import Panel
 from widgets.fit_panel import FitPanel
 from widgets.inference import Priors
 from widgets.predictive_panel import PredictiveCheckPanel
 from widgets.prior_panel import PriorPanel
 from widgets.simulation_panel import SimulationPanel
+from widgets.tutorial import SITES
 
 STEPS = ("1. Priors", "2. Simulate data", "3. Fit", "4. Check")
 
 
-class WorkflowPanel(ipw.VBox):
+class WorkflowPanel(Panel):
     """The Bayesian workflow as one loop of four linked panels, one tab each.
 
     Changing the priors or the data marks the fit stale (a warning in the fit
@@ -40,13 +41,14 @@ class WorkflowPanel(ipw.VBox):
         True when the fit does not reflect the current priors and data.
     code : str
         The workflow's state as one line of code.
+    message : str
+        The workflow's status: whether the fit is stale.
     """
 
     stale = tr.Bool(False, help="Whether the fit lags behind the priors or data.")
-    code = tr.Unicode(help="The workflow's state as one line of code.")
 
     def __init__(self, priors: Priors | None = None, *, simulation: dict | None = None):
-        super().__init__()
+        super().__init__(code_label="Workflow state as code:")
         self.prior_panel = PriorPanel(priors=priors)
         self.simulation_panel = SimulationPanel(**(simulation or {}))
         sim = self.simulation_panel
@@ -56,31 +58,23 @@ class WorkflowPanel(ipw.VBox):
             children=[self.prior_panel, self.simulation_panel, self.fit_panel, self.check_panel],
             titles=STEPS,
         )
-        self._status = _ui.MessageArea()
-        self._code_line = _ui.CodeLine("Workflow state as code:")
-        self.children = [self.tabs, self._status, self._code_line]
+        self.children = [self.tabs, self._message, self._code_line]
 
         for name in ("priors",):
             tr.dlink((self.prior_panel, name), (self.fit_panel, name))
             tr.dlink((self.prior_panel, name), (self.check_panel, name))
         sim.observe(self._on_data, names=["x", "y"])
-        sim.observe(
-            lambda _: setattr(self.fit_panel, "true_values", self._truth()), names=["a", "b", "sigma"]
-        )
+        sim.observe(lambda _: setattr(self.fit_panel, "true_values", self._truth()), names=list(SITES))
         tr.dlink((self.fit_panel, "fit"), (self.check_panel, "fit"))
         tr.dlink((self.fit_panel, "stale"), (self, "stale"))
         self.observe(self._on_stale, names="stale")
-        self.prior_panel.observe(lambda _: self._update_code(), names="code")
-        sim.observe(lambda _: self._update_code(), names="code")
-        self._update_code()
-
-    def __repr__(self) -> str:
-        # What a notebook shows as text (and nbval compares): the panel as code.
-        return self.code
+        self.prior_panel.observe(lambda _: self._show_code(), names="code")
+        sim.observe(lambda _: self._show_code(), names="code")
+        self._show_code()
 
     def _truth(self) -> dict[str, float]:
         sim = self.simulation_panel
-        return {"a": sim.a, "b": sim.b, "sigma": sim.sigma}
+        return {site: getattr(sim, site) for site in SITES}
 
     def _on_data(self, change) -> None:
         setattr(self.fit_panel, change["name"], change["new"])
@@ -89,16 +83,15 @@ class WorkflowPanel(ipw.VBox):
     def _on_stale(self, change) -> None:
         if change["new"]:
             self.tabs.set_title(2, "3. Fit (stale)")
-            self._status.show("The fit is stale: priors or data changed. Re-fit in tab 3.", "warning")
+            self._message.show("The fit is stale: priors or data changed. Re-fit in tab 3.", "warning")
         else:
             self.tabs.set_title(2, STEPS[2])
-            self._status.clear()
+            self._message.clear()
 
-    def _update_code(self) -> None:
+    def _code(self) -> str:
         sim = self.simulation_panel
-        self.code = (
+        return (
             f"WorkflowPanel(priors={self.prior_panel.priors!r}, simulation=dict(a={sim.a:g}, "
             f"b={sim.b:g}, sigma={sim.sigma:g}, n={sim.n}, x_range=({sim.x_range[0]:g}, "
             f"{sim.x_range[1]:g}), seed={sim.seed}))"
         )
-        self._code_line.code = self.code
