@@ -126,12 +126,16 @@ class Sandbox:
 
     def command(self, argv: list[str], *, folder: pathlib.Path, uid: int) -> list[str]:
         """`argv` wrapped in bwrap, with `folder` (holding work/, home/, ipc/) as the only writable place."""
-        home = pathlib.Path.home().absolute()
+        home, tmp = pathlib.Path.home().absolute(), pathlib.Path("/tmp")
+        # Hidden behind empty folders: /tmp, and the home unless /tmp already covers it.
+        tops = [tmp] + ([home] if home != pathlib.Path("/") and not _inside(home, tmp) else [])
         cmd = [_bwrap() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        cmd += ["--tmpfs", str(home), "--size", str(TMP_MB * 2**20), "--tmpfs", "/tmp"]
-        made = {home, pathlib.Path("/tmp")}
+        cmd += ["--size", str(TMP_MB * 2**20), "--tmpfs", str(tmp)]
+        for top in tops[1:]:
+            cmd += ["--tmpfs", str(top)]
+        made = set(tops)
         for path in _needed():
-            for top in (home, pathlib.Path("/tmp")):
+            for top in tops:
                 if _inside(path, top) and path != top:
                     for parent in reversed(path.parents):  # bwrap would make them 0700
                         if _inside(parent, top) and parent not in made:
@@ -147,7 +151,9 @@ class Sandbox:
                         cmd += ["--ro-bind", "/dev/null", str(nb)]
             elif folder_.is_dir():
                 cmd += ["--tmpfs", str(folder_), "--remount-ro", str(folder_)]
-        cmd += ["--bind", str(folder), str(folder), "--remount-ro", "/tmp", "--remount-ro", str(home)]
+        cmd += ["--bind", str(folder), str(folder)]
+        for top in tops:
+            cmd += ["--remount-ro", str(top)]
         work, home_inside = folder / "work", folder / "home"
         path_env = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
         cmd += ["--clearenv", "--setenv", "PATH", path_env, "--setenv", "HOME", str(home_inside)]
