@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import shutil
+import statistics
 import tempfile
 import time
 
@@ -85,16 +86,25 @@ def run(quick: bool) -> list[Row]:
 
 
 def sandbox_rows(count: int) -> list[Row]:
-    """Grading `count` submissions without the sandbox, then with it (one run each), and the ratio."""
-    without = grading_time(count, sandbox=False)
-    sandboxed = grading_time(count, sandbox=True)
+    """Grading `count` submissions without the sandbox and with it, in the order A B B A, and the ratio.
+
+    The shared machine's load drifts over minutes; the A B B A order cancels a
+    steady drift from the ratio of the two medians (each of two runs).
+    """
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for sandbox in (False, True, True, False):
+        times[sandbox].append(grading_time(count, sandbox=sandbox))
+    without, sandboxed = statistics.median(times[False]), statistics.median(times[True])
     ratio = sandboxed / without
     print(
-        f"grading {count} submissions: {without:.1f} s without the sandbox, "
-        f"{sandboxed:.1f} s in it, ratio {ratio:.3f}"
+        f"grading {count} submissions (A B B A): without the sandbox {times[False]} s, "
+        f"in it {times[True]} s; medians {without:.1f} s and {sandboxed:.1f} s, ratio {ratio:.3f}"
     )
     return [
-        Row(f"grade a folder of {count} submissions of lesson 1, no sandbox (source run included)", without),
+        Row(
+            f"grade a folder of {count} submissions of lesson 1, no sandbox (source run incl.; 2 runs)",
+            without,
+        ),
         Row(
             f"the same in the sandbox ({ratio:.2f}x the time without)",
             sandboxed,
