@@ -327,8 +327,8 @@ class LastGood:
     A panel that keeps its last good state calls :meth:`save` when an update
     succeeds and :meth:`restore` when one fails, so that its picture, traits,
     controls and code line always show the same state, and the message says
-    why the input was not taken. While it restores, :attr:`restoring` is true
-    and the panel's observers skip their updates.
+    why the input was not taken. :class:`widgets._panel.Panel` restores while
+    it holds its updates, so that the restored inputs do not redraw one by one.
 
     Parameters
     ----------
@@ -341,7 +341,6 @@ class LastGood:
     def __init__(self, owner, names):
         self.owner, self.names = owner, tuple(names)
         self.values: dict | None = None
-        self.restoring = False
 
     def save(self) -> None:
         """Remember the inputs as they are now."""
@@ -351,13 +350,9 @@ class LastGood:
         """Put back the inputs of the last good update (nothing if there was none yet)."""
         if self.values is None:
             return
-        self.restoring = True
-        try:
-            for name, value in self.values.items():
-                if not _same(getattr(self.owner, name), value):
-                    setattr(self.owner, name, value)
-        finally:
-            self.restoring = False
+        for name, value in self.values.items():
+            if not _same(getattr(self.owner, name), value):
+                setattr(self.owner, name, value)
 
 
 class CodeLine(ipw.VBox):

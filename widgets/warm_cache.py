@@ -29,9 +29,10 @@ import numpyro
 
 numpyro.set_host_device_count(4)  # as the lessons do: the same programs
 
-from widgets import WorkflowPanel
+from widgets import WorkflowPanel, tutorial
 
-panel = WorkflowPanel()  # the panels' default data, priors and settings
+# The tutorial's data (their length picks the programs), with the panels' default priors and settings.
+panel = WorkflowPanel(simulation=dict(tutorial.TRUE_VALUES, n=tutorial.N, x_range=tutorial.X_RANGE))
 panel.fit_panel.run()
 assert panel.fit_panel.fit is not None and panel.check_panel.fit is not None
 """
