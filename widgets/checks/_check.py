@@ -112,9 +112,13 @@ class Check:
         """What the answer is compared with, as data for the verdict; may raise :class:`Deferred`."""
         raise NotImplementedError
 
+    def hint_table(self) -> list[tuple[str, str]]:
+        """The check's own hints, ``(reason fragment, hint)`` pairs: plain data the grader can choose from."""
+        return []
+
     def hint(self, reason: str) -> str:
-        """The check's own hint for a failure with `reason`, or empty."""
-        return ""
+        """The check's own hint for a failure with `reason` (the first fragment it holds), or empty."""
+        return next((hint for fragment, hint in self.hint_table() if fragment in reason), "")
 
     def reference_for(self, value, ctx: Context) -> Any:
         """The reference to compare answer `value` with: :meth:`reference`, unless the check needs the value.

@@ -92,13 +92,13 @@ class same_draws(Check):
     def reference(self, ctx: Context) -> dict:  # noqa: D102 - see Check
         return self._draws(self.model, ctx)
 
-    def hint(self, reason: str) -> str:  # noqa: D102 - see Check
-        if "expected the sample sites" in reason:
-            return (
+    def hint_table(self) -> list[tuple[str, str]]:  # noqa: D102 - see Check
+        y = self.sites[-1]
+        return [
+            (
+                "expected the sample sites",
                 f"Name the sample sites exactly {_listed(self.sites)} (the first argument of "
-                "numpyro.sample), and sample nothing else."
-            )
-        if "has shape" in reason:
-            y = self.sites[-1]
-            return f"Draw `{y}` once for each value of `x`: `{y}` must have the shape of `x`."
-        return ""
+                "numpyro.sample), and sample nothing else.",
+            ),
+            ("has shape", f"Draw `{y}` once for each value of `x`: `{y}` must have the shape of `x`."),
+        ]

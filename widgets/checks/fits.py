@@ -124,9 +124,9 @@ class healthy_fit(Check):
             "priors": repr(self.keep["priors"]),
         }
 
-    def hint(self, reason: str) -> str:  # noqa: D102 - see Check
+    def hint_table(self) -> list[tuple[str, str]]:  # noqa: D102 - see Check
         step, start = self.step, self.start
-        for fragment, hint in (
+        return [
             (
                 "still warns",
                 f"Go back up {step}: the answer is the last number of samples before the verdict warned.",
@@ -138,7 +138,4 @@ class healthy_fit(Check):
             ),
             ("keep", "Change only samples in the panel: leave warmup, chains and the priors as they are."),
             ("start at", f"Start from {start} samples per chain and go down in steps of {step}."),
-        ):
-            if fragment in reason:
-                return hint
-        return ""
+        ]

@@ -69,10 +69,8 @@ class coverage(Check):
         draws = np.ravel(np.asarray(resolve(self.draws, ctx), dtype=float))
         return {"draws": draws, "probability": self.probability, "effective_draws": self.effective_draws}
 
-    def hint(self, reason: str) -> str:  # noqa: D102 - see Check
-        return (
-            "Give (lower, upper): the lower end comes first." if "lower end must be below" in reason else ""
-        )
+    def hint_table(self) -> list[tuple[str, str]]:  # noqa: D102 - see Check
+        return [("lower end must be below", "Give (lower, upper): the lower end comes first.")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,9 +129,8 @@ class share_at_most(Check):
     def answer(self, value, ctx: Context) -> dict:  # noqa: D102 - see Check
         if not isinstance(value, inference.Priors):
             raise ValueError("the answer must be Priors(...), copied from the PriorPanel's code line")
-        y = inference.prior_predictive(np.asarray(self.x), priors=value, num_samples=self.draws, seed=ctx.challenge)[
-            "y"
-        ]
+        x = np.asarray(self.x)
+        y = inference.prior_predictive(x, priors=value, num_samples=self.draws, seed=ctx.challenge)["y"]
         sd = {site: float(np.sqrt(getattr(value, site).variance)) for site in (self.min_sd or {})}
         return {"share": float(np.mean(np.abs(y) > self.beyond)), "draws": self.draws, "sd": sd}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import re
 
 import nbformat
@@ -108,3 +110,81 @@ def solution_text(source: str) -> list[str]:
     """The non-blank lines inside solution regions of `source` (to check they are gone)."""
     found = re.findall(rf"{re.escape(BEGIN_SOLUTION)}\n(.*?)\n\s*{re.escape(END_SOLUTION)}", source, re.S)
     return [line.strip() for block in found for line in block.split("\n") if line.strip()]
+
+
+def solution_regions(source: str) -> list[str]:
+    """The code inside each solution region of `source`, dedented (markers excluded)."""
+    regions, inside, block, indent = [], False, [], ""
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if not inside and stripped == BEGIN_SOLUTION:
+            inside, block, indent = True, [], line[: len(line) - len(line.lstrip())]
+        elif inside and stripped == END_SOLUTION:
+            inside = False
+            regions.append("\n".join(b[len(indent) :] if b.startswith(indent) else b for b in block))
+        elif inside:
+            block.append(line)
+    return regions
+
+
+def solution_value(nb, name: str):
+    """The literal assigned to `name` in a solution region of `nb` (``answer_x = "B"``), or None.
+
+    Only a plain literal counts (:func:`ast.literal_eval`); a region that does
+    not parse, or computes its value, gives None.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not is_solution(cell):
+            continue
+        for region in solution_regions(cell.source):
+            try:
+                tree = ast.parse(region)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if (
+                    isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+                    and isinstance(node.value, ast.Constant)
+                ):
+                    return node.value.value
+    return None
+
+
+def digest(option: str, salt: str) -> str:
+    """The salted SHA-256 of a multiple-choice option, as :func:`widgets.checks.choice.digest` makes it.
+
+    Repeated here so that grading imports none of the checks (they import the inference boundary).
+    """
+    return hashlib.sha256(f"{salt}:{str(option).strip().upper()}".encode()).hexdigest()
+
+
+def check_call(cell) -> dict | None:
+    """What a test cell's ``lesson.check(grade_id, answers, check(...), ...)`` call names, or None.
+
+    Returns
+    -------
+    dict or None
+        ``{"grade_id": str, "answers": [str, ...], "check": the check's name}``,
+        read from the source with :mod:`ast` (nothing is run); None if the cell
+        holds no such call.
+    """
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "check"
+            and len(node.args) >= 3
+        ):
+            continue
+        gid, answers, check = node.args[:3]
+        names = [answers] if isinstance(answers, ast.Constant) else getattr(answers, "elts", [])
+        called = check.func if isinstance(check, ast.Call) else None
+        name = getattr(called, "id", None) or getattr(called, "attr", None)
+        if isinstance(gid, ast.Constant) and all(isinstance(n, ast.Constant) for n in names):
+            return {"grade_id": gid.value, "answers": [n.value for n in names], "check": name}
+    return None

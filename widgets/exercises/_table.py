@@ -25,54 +25,21 @@ from the source lesson's solution.
 from __future__ import annotations
 
 import dataclasses
-import dis
-import functools
 import hashlib
-import html
-import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import numpyro.distributions as dist
 
 from widgets import inference
 from widgets.checks.fits import fits_without_warning
 from widgets.grading.compare import choose_hint, error_text, verdict
 
-NOT_ANSWERED = "not answered yet"
-
-
-class NotAnswered(Exception):
-    """There is no answer to check: it is missing, still the stub, or a stand-in, or it needs one.
-
-    Parameters
-    ----------
-    detail : str
-        What is missing, in words.
-    blocked : bool
-        True if the exercise's own answer is there but an answer it needs is not.
-    """
-
-    def __init__(self, detail: str, *, blocked: bool = False):
-        self.detail, self.blocked = detail, blocked
-        super().__init__(f"{'not checked yet' if blocked else NOT_ANSWERED}: {detail}")
-
-
-@dataclasses.dataclass(frozen=True)
-class StandIn:
-    """What runs in place of an unanswered exercise's variables, so that later cells run.
-
-    Attributes
-    ----------
-    make : callable
-        ``make()``: a dict of variable name to stand-in value, made anew.
-    says : str
-        What the stand-in is, in words, for the feedback.
-    """
-
-    make: Callable[[], dict]
-    says: str
+from widgets.exercises.answers import NOT_ANSWERED, NotAnswered, is_stand_in, is_stub, place
+from widgets.exercises.answers import names as _names
+from widgets.exercises.answers import unanswered as _unanswered
+from widgets.exercises.feedback import Feedback
+from widgets.exercises.stand_ins import StandIn, wider_regression
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,62 +109,6 @@ def _plain(tree) -> Any:
     return np.asarray(tree).tolist()
 
 
-# --------------------------------------------------------------------------
-# Not answered yet: stubs and stand-ins
-# --------------------------------------------------------------------------
-
-_EMPTY_OPS = {"RESUME", "NOP", "CACHE", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST"}
-_RAISE_OPS = {"LOAD_GLOBAL", "PUSH_NULL", "PRECALL", "CALL", "RAISE_VARARGS"}
-
-
-def is_stub(value) -> bool:
-    """Whether `value` is a release stub: ``...``, or a function whose body does nothing.
-
-    A body that does nothing holds only a docstring, ``...``, ``pass``, or
-    ``raise NotImplementedError`` (nbgrader's own stub).
-    """
-    if value is Ellipsis:
-        return True
-    code = getattr(value, "__code__", None)
-    if code is None:
-        return False
-    instructions = list(dis.get_instructions(code))
-    ops = {i.opname for i in instructions}
-    if any(i.argval is not None for i in instructions if i.opname in ("LOAD_CONST", "RETURN_CONST")):
-        return False
-    if ops <= _EMPTY_OPS:
-        return True
-    loaded = {i.argval for i in instructions if i.opname == "LOAD_GLOBAL"}
-    return ops <= _EMPTY_OPS | _RAISE_OPS and "RAISE_VARARGS" in ops and loaded == {"NotImplementedError"}
-
-
-# The stand-in placed under each name, by this process: a value is a stand-in
-# only while the name still holds that very object.
-_placed: dict[str, Any] = {}
-
-
-def is_stand_in(name: str, value) -> bool:
-    """Whether `value`, found under `name`, is the stand-in a check placed there."""
-    return name in _placed and _placed[name] is value
-
-
-def _unanswered(name: str, ns: dict) -> str | None:
-    """How variable `name` lacks an answer in `ns` (``"undefined"``, ``"stand-in"``, ``"stub"``), or None."""
-    if name not in ns:
-        return "undefined"
-    if is_stand_in(name, ns[name]):
-        return "stand-in"
-    if is_stub(ns[name]):
-        return "stub"
-    return None
-
-
-def _names(names) -> str:
-    """The names in backticks, as in ```a`, `b` and `c```."""
-    quoted = [f"`{n}`" for n in names]
-    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
-
-
 def _not_ready(exercise: Exercise, ns: dict) -> NotAnswered | None:
     """Why `exercise` cannot be checked in `ns` yet, or None if it can."""
     lacking = {n: _unanswered(n, ns) for n in exercise.answers}
@@ -228,17 +139,10 @@ def _place_stand_ins(exercise: Exercise, ns: dict) -> None:
     values = exercise.stand_in.make()
     for name in exercise.answers:
         if name not in ns or is_stub(ns[name]):
-            ns[name] = _placed[name] = values[name]
+            place(name, values[name], ns)
 
 
-@functools.lru_cache(maxsize=1)
-def _stand_in_priors() -> inference.Priors:
-    return inference.Priors(a=dist.Normal(0.0, 5.0), b=dist.Normal(0.0, 5.0), sigma=dist.HalfNormal(2.0))
-
-
-def stand_in_model(x, y=None):
-    """The stand-in for an unanswered model: the kit's regression with wider priors, not the answer."""
-    inference.linear_regression(x, y, priors=_stand_in_priors())
+stand_in_model = wider_regression
 
 
 STAND_IN_TRUTH = {"a": -1.0, "b": 1.0, "sigma": 0.5}  # deliberately not the lessons' true values
@@ -611,269 +515,59 @@ def reference_and_hint(grade_id: str, namespace: dict, challenge: int = 0) -> di
     }
 
 
-# --------------------------------------------------------------------------
-# Feedback in the notebook
-# --------------------------------------------------------------------------
-
-_TITLES = {
-    "correct": "Correct",
-    "wrong": "Not yet",
-    "open": "Not answered yet",
-    "blocked": "Not checked yet",
-}
-_COLOURS = {  # JupyterLab's theme colours, so the box reads in light and dark themes
-    "correct": "var(--jp-success-color1, #388e3c)",
-    "wrong": "var(--jp-warn-color1, #f57c00)",
-    "open": "var(--jp-info-color1, #0288d1)",
-    "blocked": "var(--jp-info-color1, #0288d1)",
-}
-_BOX = (
-    "border-left: 4px solid {colour}; padding: 4px 10px; margin: 2px 0; "
-    "background: var(--jp-layout-color2, transparent); color: var(--jp-content-font-color1, inherit); "
-    "font-family: var(--jp-content-font-family, sans-serif); "
-    "font-size: var(--jp-content-font-size1, 14px); line-height: 1.5"
-)
-_QUIET = "color: var(--jp-content-font-color2, inherit)"
+def _judge(exercise: Exercise, ns: dict, challenge: int) -> tuple[str, str]:
+    """``(state, reason)`` of the answer in `ns`; never raises for a student's bug."""
+    try:
+        answer = answer_data(exercise.grade_id, ns, challenge)
+        if exercise.digest:
+            right = _digest(exercise.grade_id, str(answer)) == exercise.digest
+            reference = {"options": list("ABCD"), "answer": answer if right else ""}
+        else:
+            reference = reference_data(exercise.grade_id, ns, challenge)
+        passed, reason = verdict(exercise.comparator, answer, reference)
+    except NotAnswered as err:
+        return ("blocked" if err.blocked else "open"), err.detail
+    except Exception as err:  # noqa: BLE001 - a student's bug is feedback, not a crash
+        return "wrong", f"your answer raised {error_text(err)}"
+    return ("correct" if passed else "wrong"), reason
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
-
-
-def _html(text: str) -> str:
-    """Escape `text` for HTML, with `name` in backticks as code."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
-
-
-def _points(n: int) -> str:
-    return f"{n} point{'s' * (n != 1)}"
-
-
-@dataclasses.dataclass(frozen=True, repr=False)
-class Feedback:
-    """What a check found, for the student.
-
-    A notebook shows it as a small box in the theme's colours (HTML). Its
-    plain-text value is the points earned, a number, because that is what
-    nbgrader reads from a grade cell's last output as partial credit;
-    ``str(feedback)`` is the feedback in words.
-
-    Attributes
-    ----------
-    grade_id : str
-        The exercise.
-    points, max_points : int
-        Points earned, and what the exercise is worth.
-    state : {"correct", "wrong", "open", "blocked"}
-        Right; answered but not right (or it raised); not answered yet; not
-        checked yet because an answer it needs is open.
-    reason : str
-        What the check found.
-    hint : str
-        What to try next, or empty.
-    stand_in : str
-        What now stands in for the unanswered variables, or empty.
-    note : str
-        What grading will do again.
-    """
-
-    grade_id: str
-    points: int
-    max_points: int
-    state: str
-    reason: str = ""
-    hint: str = ""
-    stand_in: str = ""
-    note: str = ""
-
-    @property
-    def passed(self) -> bool:
-        """Whether the answer earned its points."""
-        return self.state == "correct"
-
-    def __repr__(self) -> str:
-        return str(self.points)
-
-    def _lines(self) -> list[tuple[str, str, bool]]:
-        """``(label, sentence, quiet)`` for each line under the title."""
-        # A stand-in's own sentence says all the reason would.
-        shown = self.reason and not self.passed and not (self.state == "open" and self.stand_in)
-        lines = [("", self.reason, False)] if shown else []
-        lines += [("Hint:", self.hint, False)] if self.hint else []
-        lines += [("", self.stand_in, False)] if self.stand_in else []
-        lines += [("", self.note, True)] if self.note else []
-        return [(label, _sentence(text), quiet) for label, text, quiet in lines]
-
-    def __str__(self) -> str:
-        head = f"[{self.grade_id}] {_TITLES[self.state]}: {self.points} of {_points(self.max_points)}."
-        return " ".join([head] + [f"{label} {text}".strip() for label, text, _ in self._lines()])
-
-    def _repr_html_(self) -> str:
-        colour = _COLOURS[self.state]
-        head = (
-            f"<strong>{_TITLES[self.state]}</strong> · {self.points} of {_points(self.max_points)} "
-            f'<span style="{_QUIET}">({html.escape(self.grade_id)})</span>'
+def check(lesson, grade_id: str, namespace: dict | None = None, *, challenge: int = 0) -> Feedback:
+    """Check exercise `grade_id` of the table for `lesson`, as :meth:`widgets.exercises.Lesson.check`."""
+    ns = _notebook_namespace() if namespace is None else namespace
+    exercise = EXERCISES[grade_id]
+    _place_stand_ins(exercise, ns)
+    state, reason = _judge(exercise, ns, challenge)
+    earned = exercise.points if state == "correct" else 0
+    lesson.earned[grade_id], lesson.states[grade_id] = earned, state
+    lesson.max_points[grade_id], lesson.fresh[grade_id] = exercise.points, exercise.fresh_draws
+    standing_in = [n for n in exercise.answers if n in ns and is_stand_in(n, ns[n])]
+    stand_in = ""
+    if standing_in:
+        verb = "hold" if len(standing_in) > 1 else "holds"
+        stand_in = (
+            f"So that the rest of the lesson runs, {_names(standing_in)} now {verb} a stand-in: "
+            f"{exercise.stand_in.says}. A stand-in earns no points; answer above, then run the cells "
+            "from there again"
         )
-        body = "".join(
-            (f'<div style="{_QUIET}">' if quiet else "<div>")
-            + (f"<strong>{label}</strong> " if label else "")
-            + f"{_html(text)}</div>"
-            for label, text, quiet in self._lines()
-        )
-        box = _BOX.format(colour=colour)
-        return f'<div class="widgets-feedback" style="{box}"><div>{head}</div>{body}</div>'
+    note = ""
+    if state == "correct":
+        again = "checks this with new random draws" if exercise.fresh_draws else "checks this again"
+        note = f"Provisional: grading runs your notebook again in a fresh kernel and {again}"
+    hint = choose_hint(exercise.hint_data(), reason) if state == "wrong" else ""
+    return Feedback(grade_id, earned, exercise.points, state, reason, hint, stand_in, note)
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
-class Summary:
-    """A lesson's provisional score, exercise by exercise.
-
-    Shown as a table in a notebook; ``repr`` is the same as plain text.
-
-    Attributes
-    ----------
-    name : str
-        The lesson.
-    rows : tuple of (str, int, int, str)
-        ``(grade_id, points earned, points possible, state)``; state as in
-        :class:`Feedback`, or ``"unchecked"`` if its check has not run.
-    redrawn : tuple of str
-        Exercises the grader checks again with new random draws.
-    """
-
-    name: str
-    rows: tuple[tuple[str, int, int, str], ...]
-    redrawn: tuple[str, ...] = ()
-
-    @property
-    def earned(self) -> int:
-        """Points earned so far."""
-        return sum(r[1] for r in self.rows)
-
-    @property
-    def possible(self) -> int:
-        """Points the lesson is worth."""
-        return sum(r[2] for r in self.rows)
-
-    def _state(self, state: str) -> str:
-        return "check not run yet" if state == "unchecked" else _TITLES[state].lower()
-
-    def _note(self) -> str:
-        again = f", and checks {', '.join(self.redrawn)} with new random draws" if self.redrawn else ""
-        return f"Provisional: grading runs your notebook again from the top in a fresh kernel{again}."
-
-    def __repr__(self) -> str:
-        lines = [f"Lesson {self.name}: provisional score {self.earned} of {_points(self.possible)}"]
-        lines += [f"  {g:<20} {e} / {m}  {self._state(s)}" for g, e, m, s in self.rows]
-        return "\n".join(lines + [self._note()])
-
-    def _repr_html_(self) -> str:
-        cell = "padding: 2px 12px 2px 0; text-align: left"
-        rows = "".join(
-            f'<tr><td style="{cell}"><code>{html.escape(g)}</code></td><td style="{cell}">{e} / {m}</td>'
-            f'<td style="{cell}; border-left: 4px solid {_COLOURS.get(s, "transparent")}; padding-left: 6px">'
-            f"{self._state(s)}</td></tr>"
-            for g, e, m, s in self.rows
-        )
-        return (
-            f'<div class="widgets-summary" style="{_BOX.format(colour="var(--jp-border-color1, #bdbdbd)")}">'
-            f"<div><strong>Lesson {html.escape(self.name)}: provisional score {self.earned} of "
-            f"{_points(self.possible)}</strong></div>"
-            f'<table style="border-collapse: collapse; margin: 4px 0; color: inherit">{rows}</table>'
-            f'<div style="{_QUIET}">{html.escape(self._note())}</div></div>'
-        )
+def assert_correct(lesson, grade_id: str, namespace: dict | None = None, *, challenge: int = 0) -> None:
+    """Raise AssertionError unless the answer passes with these inputs (a hidden test)."""
+    ns = _notebook_namespace() if namespace is None else namespace
+    exercise = EXERCISES[grade_id]
+    _place_stand_ins(exercise, ns)
+    state, reason = _judge(exercise, ns, challenge)
+    said = {"open": NOT_ANSWERED, "blocked": "not checked yet"}.get(state, "a hidden check failed")
+    assert state == "correct", f"{grade_id}: {said} ({reason})"
 
 
-class Lesson:
-    """Instant feedback and a running score for one lesson's exercises.
-
-    The score here is provisional: the grader re-runs every check, and hidden
-    ones, in a fresh kernel and decides outside of it.
-    """
-
-    def __init__(self, name: str):
-        self.name = name
-        self.ids = [g for g in EXERCISES if g.startswith(name + "-")]
-        self.earned: dict[str, int] = {}
-        self.states: dict[str, str] = {}
-
-    def _judge(self, exercise: Exercise, ns: dict, challenge: int) -> tuple[str, str]:
-        """``(state, reason)`` of the answer in `ns`; never raises for a student's bug."""
-        try:
-            answer = answer_data(exercise.grade_id, ns, challenge)
-            if exercise.digest:
-                right = _digest(exercise.grade_id, str(answer)) == exercise.digest
-                reference = {"options": list("ABCD"), "answer": answer if right else ""}
-            else:
-                reference = reference_data(exercise.grade_id, ns, challenge)
-            passed, reason = verdict(exercise.comparator, answer, reference)
-        except NotAnswered as err:
-            return ("blocked" if err.blocked else "open"), err.detail
-        except Exception as err:  # noqa: BLE001 - a student's bug is feedback, not a crash
-            return "wrong", f"your answer raised {error_text(err)}"
-        return ("correct" if passed else "wrong"), reason
-
-    def check(self, grade_id: str, namespace: dict | None = None, *, challenge: int = 0) -> Feedback:
-        """Check the answer to `grade_id` now, record the points, and return the feedback.
-
-        If the answer is not there yet and later cells need it, a stand-in
-        takes its place (see the module's docstring), and the feedback says so.
-
-        Parameters
-        ----------
-        grade_id : str
-            Which exercise.
-        namespace : dict, optional
-            Where the answer variables live; the notebook's globals by default.
-        challenge : int
-            Seed of the check's own inputs and draws.
-
-        Returns
-        -------
-        Feedback
-            Shown by the notebook; its plain-text value is the points earned.
-        """
-        ns = _notebook_namespace() if namespace is None else namespace
-        exercise = EXERCISES[grade_id]
-        _place_stand_ins(exercise, ns)
-        state, reason = self._judge(exercise, ns, challenge)
-        earned = exercise.points if state == "correct" else 0
-        self.earned[grade_id], self.states[grade_id] = earned, state
-        standing_in = [n for n in exercise.answers if n in ns and is_stand_in(n, ns[n])]
-        stand_in = ""
-        if standing_in:
-            verb = "hold" if len(standing_in) > 1 else "holds"
-            stand_in = (
-                f"So that the rest of the lesson runs, {_names(standing_in)} now {verb} a stand-in: "
-                f"{exercise.stand_in.says}. A stand-in earns no points; answer above, then run the cells "
-                "from there again"
-            )
-        note = ""
-        if state == "correct":
-            again = "checks this with new random draws" if exercise.fresh_draws else "checks this again"
-            note = f"Provisional: grading runs your notebook again in a fresh kernel and {again}"
-        hint = choose_hint(exercise.hint_data(), reason) if state == "wrong" else ""
-        return Feedback(grade_id, earned, exercise.points, state, reason, hint, stand_in, note)
-
-    def assert_correct(self, grade_id: str, namespace: dict | None = None, *, challenge: int = 0) -> None:
-        """Raise AssertionError unless the answer passes with these inputs (a hidden test).
-
-        Like :meth:`check`, it first puts stand-ins in place of an unanswered
-        answer that later cells need. Lets nbgrader's own autograder use the
-        lessons as they are; this kit's grader decides from the answer's data
-        instead, outside the kernel.
-        """
-        ns = _notebook_namespace() if namespace is None else namespace
-        exercise = EXERCISES[grade_id]
-        _place_stand_ins(exercise, ns)
-        state, reason = self._judge(exercise, ns, challenge)
-        said = {"open": NOT_ANSWERED, "blocked": "not checked yet"}.get(state, "a hidden check failed")
-        assert state == "correct", f"{grade_id}: {said} ({reason})"
-
-    def summary(self) -> Summary:
-        """The points so far, exercise by exercise (shown as a table)."""
-        rows = tuple(
-            (g, self.earned.get(g, 0), EXERCISES[g].points, self.states.get(g, "unchecked")) for g in self.ids
-        )
-        return Summary(self.name, rows, tuple(g for g in self.ids if EXERCISES[g].fresh_draws))
+def listed(name: str) -> list[tuple[str, int]]:
+    """``(grade_id, points)`` of the table's exercises of lesson `name`."""
+    return [(g, e.points) for g, e in EXERCISES.items() if g.startswith(name + "-")]
