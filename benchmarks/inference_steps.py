@@ -25,11 +25,11 @@ def tutorial_data(seed: int = 0, n: int = 80):
 
 def prior_predictive_update(quick: bool) -> Row:
     scales = np.linspace(0.5, 5.0, 50)
-    inference.prior_predictive(X_GRID, inference.Priors(a=dist.Normal(0.0, 1.0)))
+    inference.prior_predictive(X_GRID, priors=inference.Priors(a=dist.Normal(0.0, 1.0)))
 
     def ours(i):
         priors = inference.Priors(a=dist.Normal(0.0, float(scales[i % 50])))
-        inference.prior_predictive(X_GRID, priors, num_samples=100, seed=i)
+        inference.prior_predictive(X_GRID, priors=priors, num_samples=100, seed=i)
 
     def theirs(i):
         np.asarray(tutorial_way.prior_predictive(X_GRID, float(scales[i % 50]), i)["y"])

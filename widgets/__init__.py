@@ -1,6 +1,6 @@
 """Interactive panels and graded lessons for teaching NumPyro and the Bayesian workflow.
 
-The panels are ipywidgets views over :mod:`widgets.inference`, the one module
+The panels are ipywidgets views over :mod:`widgets.inference`, the one package
 that runs inference. Importing the package turns on JAX's persistent compilation
 cache in a folder of the kit's (see :mod:`widgets.compilation_cache`).
 """

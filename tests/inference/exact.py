@@ -16,7 +16,7 @@ from widgets.inference import Priors, exact_posterior_moments
 def exact_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0):
     """Posterior (mean, sd) of a, b, sigma under Normal priors and HalfNormal sigma."""
     priors = Priors(a=dist.Normal(*a), b=dist.Normal(*b), sigma=dist.HalfNormal(sigma_scale))
-    return exact_posterior_moments(x, y, priors)
+    return exact_posterior_moments(x, y, priors=priors)
 
 
 def direct_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0, grid=4000):

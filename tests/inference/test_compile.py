@@ -28,11 +28,11 @@ def test_new_hyperparameters_do_not_recompile_prior_predictive(compile_counter):
 
     Neither tracing nor compiling happens again.
     """
-    prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, 1.0)))
+    prior_predictive(X_GRID, priors=Priors(a=dist.Normal(0.0, 1.0)))
     counter = compile_counter()
     for i, scale in enumerate(np.linspace(0.5, 5.0, 20)):
         hyper = float(scale) if i % 2 else np.float64(scale)
-        prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, hyper), b=dist.Normal(hyper, 1.0)), seed=i)
+        prior_predictive(X_GRID, priors=Priors(a=dist.Normal(0.0, hyper), b=dist.Normal(hyper, 1.0)), seed=i)
     assert (counter.traces, counter.compilations) == (0, 0)
 
 
@@ -40,9 +40,9 @@ def test_a_new_family_compiles_once_then_is_cached(compile_counter):
     """Does switching sigma's family compile on first use only?"""
     prior_predictive(X_GRID)
     counter = compile_counter()
-    prior_predictive(X_GRID, Priors(sigma=dist.Exponential(1.0)))
+    prior_predictive(X_GRID, priors=Priors(sigma=dist.Exponential(1.0)))
     first = counter.compilations
-    prior_predictive(X_GRID, Priors(sigma=dist.Exponential(3.0)))
+    prior_predictive(X_GRID, priors=Priors(sigma=dist.Exponential(3.0)))
     prior_predictive(X_GRID)
     assert first >= 1
     assert counter.compilations == first
@@ -70,7 +70,7 @@ def test_refit_does_not_recompile(compile_counter):
     fit(
         x,
         y,
-        Priors(a=dist.Normal(1.0, 0.5), b=dist.Normal(0.0, 3.0)),
+        priors=Priors(a=dist.Normal(1.0, 0.5), b=dist.Normal(0.0, 3.0)),
         num_warmup=100,
         num_samples=100,
         seed=2,
@@ -149,8 +149,9 @@ def test_fit_needs_compiling_says_when_fit_compiles(compile_counter):
     for changes, compiles in steps:
         arguments = {"x": x, "y": y, "num_warmup": 100, "num_samples": 100, **changes}
         chains = {"num_chains": arguments["num_chains"]} if "num_chains" in arguments else {}
-        assert fit_needs_compiling(arguments["x"], arguments.get("priors", Priors()), **chains) is compiles
+        options = {"priors": arguments.get("priors", Priors()), **chains}
+        assert fit_needs_compiling(arguments["x"], **options) is compiles
         counter = compile_counter()
         fit(**arguments)
         assert (counter.compilations > 0) is compiles, changes
-        assert not fit_needs_compiling(arguments["x"], arguments.get("priors", Priors()), **chains)
+        assert not fit_needs_compiling(arguments["x"], **options)

@@ -44,7 +44,7 @@ def test_fit_uses_the_given_priors():
     """With informative priors on a and b, does the fit match the exact posterior under those priors?"""
     x, y = make_data(5, seed=1)
     priors = Priors(a=dist.Normal(1.0, 0.5), b=dist.Normal(0.5, 0.25), sigma=dist.HalfNormal(0.5))
-    result = fit(x, y, priors, seed=2)
+    result = fit(x, y, priors=priors, seed=2)
     exact = exact_moments(x, y, a=(1.0, 0.5), b=(0.5, 0.25), sigma_scale=0.5)
     scores = z_scores(result, exact)
     assert all(abs(z) < Z_MAX for z in scores.values()), scores
@@ -62,7 +62,7 @@ def test_every_chain_method_matches_exact_posterior(chain_method):
 def test_check_detects_a_wrong_posterior():
     """Would the check fail for a sampler targeting the wrong posterior (here: a wrong prior on b)?"""
     x, y = make_data(5, seed=1)
-    wrong = fit(x, y, Priors(b=dist.Normal(1.0, 0.5)), seed=1)
+    wrong = fit(x, y, priors=Priors(b=dist.Normal(1.0, 0.5)), seed=1)
     scores = z_scores(wrong, exact_moments(x, y))
     assert max(abs(z) for z in scores.values()) > Z_MAX, scores
 
@@ -91,4 +91,4 @@ def test_exact_moments_refuse_other_families():
     with pytest.raises(ValueError, match="needs Normal priors"):
         from widgets.inference import exact_posterior_moments
 
-        exact_posterior_moments([0.0, 1.0], [0.0, 1.0], Priors(sigma=dist.Exponential(1.0)))
+        exact_posterior_moments([0.0, 1.0], [0.0, 1.0], priors=Priors(sigma=dist.Exponential(1.0)))

@@ -68,7 +68,7 @@ def test_prior_predictive_follows_the_priors():
     """Do the draws of a have the prior's mean and sd, and is y | a, b, sigma Normal(a*x + b, sigma)?"""
     n = 4000
     priors = Priors(a=dist.Normal(1.0, 3.0))
-    draws = prior_predictive(X_GRID, priors, num_samples=n, seed=5)
+    draws = prior_predictive(X_GRID, priors=priors, num_samples=n, seed=5)
     assert abs(draws["a"].mean() - 1.0) < Z_MAX * 3.0 / np.sqrt(n)
     assert abs(draws["a"].std() - 3.0) < Z_MAX * 3.0 / np.sqrt(2 * n)
     assert np.all(draws["sigma"] > 0)
@@ -79,8 +79,8 @@ def test_prior_predictive_follows_the_priors():
 
 def test_wider_prior_on_a_widens_prior_predictive_y():
     """Does a wider prior on the slope spread y more at the edges of x (same seed)?"""
-    narrow = prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, 0.5)), num_samples=500)
-    wide = prior_predictive(X_GRID, Priors(a=dist.Normal(0.0, 5.0)), num_samples=500)
+    narrow = prior_predictive(X_GRID, priors=Priors(a=dist.Normal(0.0, 0.5)), num_samples=500)
+    wide = prior_predictive(X_GRID, priors=Priors(a=dist.Normal(0.0, 5.0)), num_samples=500)
     assert wide["y"][:, -1].std() > 3 * narrow["y"][:, -1].std()
 
 

@@ -15,7 +15,7 @@ from numpyro.infer import NUTS, Predictive
 from numpyro.infer.hmc_util import IntegratorState, build_adaptation_schedule, warmup_adapter
 
 from tests.conftest import make_data
-from widgets import inference
+from widgets.inference import adaptation
 from widgets.inference import (
     MAX_NUM_SAMPLES,
     MAX_NUM_WARMUP,
@@ -35,7 +35,7 @@ def _windows(ends, count):
 def test_warmup_windows_in_jit_equal_numpyros_for_every_allowed_num_warmup():
     """For every num_warmup from 0 to MAX_NUM_WARMUP, are the windows computed inside jit NumPyro's own?"""
     steps = np.arange(MAX_NUM_WARMUP + 1, dtype=np.int32)
-    ends, counts = jax.device_get(jax.jit(jax.vmap(inference._warmup_windows))(steps))
+    ends, counts = jax.device_get(jax.jit(jax.vmap(adaptation._warmup_windows))(steps))
     wrong = []
     for n in steps:
         expected = [(w.start, w.end) for w in build_adaptation_schedule(int(n))]
@@ -83,7 +83,7 @@ def test_adaptation_step_equals_numpyros_warmup_adapter(num_warmup):
 
     def ours(state, step, n):
         t, accept_prob, z = step
-        state = inference._adapt(t, accept_prob, z, state, (n, *inference._warmup_windows(n)), 0.85)
+        state = adaptation._adapt(t, accept_prob, z, state, (n, *adaptation._warmup_windows(n)), 0.85)
         return state, state
 
     steps = (jnp.arange(num_warmup), accept, draws)

@@ -1,0 +1,90 @@
+"""The kit's inference package: the one boundary that runs NumPyro inference and builds ArviZ data.
+
+Everything that runs NumPyro inference (``MCMC``, ``NUTS``, ``Predictive``) or
+builds ArviZ data lives in this package, so the panels stay thin views and a
+later move to ArviZ 1.x touches one place. One job per module:
+
+- :mod:`~widgets.inference.checks`: input checks at the boundary (``as_data``,
+  counts, seeds, ``describe_constraint``).
+- :mod:`~widgets.inference.priors`: ``Priors`` (a JAX pytree), their checks,
+  ``TUTORIAL_PRIORS``.
+- :mod:`~widgets.inference.models`: ``linear_regression`` and how a model is called.
+- :mod:`~widgets.inference.compiled`: the compiled-program caches, memory
+  handed back after compiling, results to the host.
+- :mod:`~widgets.inference.predictive`: ``simulate``, ``prior_predictive``,
+  ``posterior_predictive``.
+- :mod:`~widgets.inference.exact`: ``exact_posterior_moments``, the lessons'
+  answer key.
+- :mod:`~widgets.inference.summaries`: what panels draw: ``prior_densities``,
+  ``predictive_bands``, ``summary_statistic``, ``predictive_pvalue``.
+- :mod:`~widgets.inference.adaptation`: NUTS warmup adaptation on a traced
+  schedule (``MAX_NUM_WARMUP``).
+- :mod:`~widgets.inference.sampler`: the chunked NUTS engine, its chain layout
+  over devices and its cache of samplers (``MAX_NUM_SAMPLES``, ``CHAIN_METHODS``).
+- :mod:`~widgets.inference.results`: ``Fit``, its ArviZ conversion and summary.
+- :mod:`~widgets.inference.diagnostics`: ``Diagnostics`` (divergences, R-hat, ESS).
+- :mod:`~widgets.inference.fitting`: ``fit`` and ``fit_needs_compiling``.
+
+The running example is scalar linear regression, ``y = a*x + b + noise``, with
+the priors ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``, ``sigma ~ HalfNormal(1)``.
+
+Every public function is pure: arrays in, NumPy arrays or ``InferenceData`` out;
+options after the data are keyword-only. Each one is compiled by JAX once per
+model, array shape and prior family; data, parameters and prior
+hyperparameters enter the compiled code as ``float32`` array arguments, and a
+fit's run length (``num_warmup``, ``num_samples``) as integer arguments, so a
+new value never recompiles.
+
+A model is any NumPyro model called as ``model(x, y=None)``, or as
+``model(x, y=None, priors=...)`` if it has a ``priors`` parameter, with its
+observed site named ``"y"``.
+"""
+
+from widgets.inference.adaptation import MAX_NUM_WARMUP
+from widgets.inference.checks import as_data, describe_constraint
+from widgets.inference.diagnostics import ESS_MIN, RHAT_MAX, Diagnostics
+from widgets.inference.exact import exact_posterior_moments
+from widgets.inference.fitting import fit, fit_needs_compiling
+from widgets.inference.models import linear_regression
+from widgets.inference.predictive import posterior_predictive, prior_predictive, simulate
+from widgets.inference.priors import TUTORIAL_PRIORS, Priors
+from widgets.inference.results import HDI_PROB, Fit
+from widgets.inference.sampler import CHAIN_METHODS, MAX_NUM_SAMPLES, PROGRESS_CHUNKS, PROGRESS_PER_SECOND
+from widgets.inference.summaries import (
+    BAND_PERCENTILES,
+    TEST_STATISTICS,
+    predictive_bands,
+    predictive_pvalue,
+    prior_densities,
+    summary_statistic,
+)
+
+__all__ = [
+    "BAND_PERCENTILES",
+    "CHAIN_METHODS",
+    "ESS_MIN",
+    "HDI_PROB",
+    "MAX_NUM_SAMPLES",
+    "MAX_NUM_WARMUP",
+    "PROGRESS_CHUNKS",
+    "PROGRESS_PER_SECOND",
+    "RHAT_MAX",
+    "TEST_STATISTICS",
+    "TUTORIAL_PRIORS",
+    "Diagnostics",
+    "Fit",
+    "Priors",
+    "as_data",
+    "describe_constraint",
+    "exact_posterior_moments",
+    "fit",
+    "fit_needs_compiling",
+    "linear_regression",
+    "posterior_predictive",
+    "predictive_bands",
+    "predictive_pvalue",
+    "prior_densities",
+    "prior_predictive",
+    "simulate",
+    "summary_statistic",
+]
