@@ -22,15 +22,17 @@ class Panel(ipw.VBox):
     go back to their values at the last successful update (with the controls
     tied to them); when it succeeds, those values are saved as the last good
     state and an error message is cleared. Either way the code line is then
-    rewritten from :meth:`_code`.
+    rewritten from :meth:`_code`. (A bound on one trait alone may be a
+    validator that keeps the old value and says why in the message area, as
+    FitPanel's run lengths are, so that a refused value never lands.)
 
     One re-entrancy mechanism: while :meth:`_holding` is entered, :meth:`_update`
     does nothing. A panel holds while it sets its initial keyword state, while
     the inputs are put back after a bad one, and while it sets traits or
     controls that would otherwise each trigger an update of their own.
 
-    Subclasses put ``self._message`` (the message area) and ``self._code_line``
-    (the code line) where they belong in their children.
+    Subclasses end their children with :meth:`_footer`: the message area
+    (``self._message``) and the code line (``self._code_line``).
 
     Parameters
     ----------
@@ -111,6 +113,18 @@ class Panel(ipw.VBox):
         self.code = self._code()
 
     # -- controls and marks --------------------------------------------------
+
+    def _footer(self, *, sliders: bool = True) -> list[ipw.Widget]:
+        """The last children of a panel: the message area, the code line and, with sliders, their names.
+
+        A panel with sliders also collects garbage after long cells rather than
+        on a slider move (:func:`widgets._ui.collect_after_long_cells`), and
+        names its slider handles for screen readers (:func:`widgets._ui.slider_names`).
+        """
+        if not sliders:
+            return [self._message, self._code_line]
+        _ui.collect_after_long_cells()
+        return [self._message, self._code_line, _ui.slider_names(self)]
 
     def _tie(self, **controls: ipw.Widget) -> None:
         """Tie each trait named here to its control's value, both ways (see :func:`widgets._ui.tie`)."""

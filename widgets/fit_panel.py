@@ -131,7 +131,7 @@ class FitPanel(Panel):
             box.tooltip = f"{name} of the NUTS run" + (
                 f", {box.min:,} to {box.max:,}" if isinstance(box, ipw.BoundedIntText) else ""
             )
-            _ui.tie(self, name, box)
+        self._tie(**settings)
         self.settings = settings
         self.stale_notice = _ui.MessageArea()
         self.summary_table = ipw.HTML()
@@ -164,8 +164,7 @@ class FitPanel(Panel):
                 (_ui.COLORS["truth"], "dashed", "true value, when known"),
             ),
             self.verdict_area,
-            self._message,
-            self._code_line,
+            *self._footer(sliders=False),
         ]
         self.fit_button.on_click(lambda _: self.start())
         self.observe(

@@ -137,11 +137,8 @@ class PredictiveCheckPanel(Panel):
             self.statistic_figure,
             statistic_key,
             self._readout,
-            self._message,
-            self._code_line,
-            _ui.slider_names(self),
+            *self._footer(),
         ]
-        _ui.collect_after_long_cells()
         self.observe(self._on_source, names=list(SOURCES))
         self.observe(lambda _: self._update(), names=["statistic", "quantile", "num_draws"])
         self._set_initial(

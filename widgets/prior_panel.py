@@ -143,11 +143,8 @@ class PriorPanel(Panel):
             y_row,
             self._readout,
             ipw.HBox([self.reset_button, self.redraw_button]),
-            self._message,
-            self._code_line,
-            _ui.slider_names(self),
+            *self._footer(),
         ]
-        _ui.collect_after_long_cells()
 
         self.reset_button.on_click(lambda _: self.reset())
         self.redraw_button.on_click(lambda _: setattr(self, "seed", self.seed + 1))

@@ -113,11 +113,8 @@ class SimulationPanel(Panel):
             ),
             self.figure,
             self._key,
-            self._message,
-            self._code_line,
-            _ui.slider_names(self),
+            *self._footer(),
         ]
-        _ui.collect_after_long_cells()
         self.observe(lambda _: self._update(), names=list(self.INPUTS))
         self._set_initial(kwargs)
         self._update()

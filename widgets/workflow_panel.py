@@ -58,7 +58,7 @@ class WorkflowPanel(Panel):
             children=[self.prior_panel, self.simulation_panel, self.fit_panel, self.check_panel],
             titles=STEPS,
         )
-        self.children = [self.tabs, self._message, self._code_line]
+        self.children = [self.tabs, *self._footer(sliders=False)]
 
         for name in ("priors",):
             tr.dlink((self.prior_panel, name), (self.fit_panel, name))

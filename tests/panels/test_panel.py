@@ -21,7 +21,7 @@ class Ratio(Panel):
         super().__init__()
         self.updates = 0
         row, self.low, self.high = self._range_row("span", "span", description="the range")
-        self.children = [row, self._message, self._code_line]
+        self.children = [row, *self._footer(sliders=False)]
         self.observe(lambda _: self._update(), names=list(self.INPUTS))
         self._set_initial(kwargs)
         self._update()
