@@ -3,8 +3,10 @@
 ``exact_moments`` is the kit's :func:`widgets.inference.exact_posterior_moments`
 (conjugate in (a, b) given sigma, sigma on a grid); ``direct_moments`` computes
 the same from the n x n marginal likelihood with SciPy, so that each checks the other.
+``z_scores`` compares a fit with them in units of Monte Carlo standard error.
 """
 
+import arviz as az
 import numpy as np
 import numpyro.distributions as dist
 from scipy import stats
@@ -43,3 +45,15 @@ def direct_moments(x, y, *, a=(0.0, 2.0), b=(0.0, 2.0), sigma_scale=1.0, grid=40
     m_s = trapezoid(w * sigmas, sigmas)
     v_s = trapezoid(w * sigmas**2, sigmas) - m_s**2
     return {"a": (m_ab[0], np.sqrt(v_ab[0])), "b": (m_ab[1], np.sqrt(v_ab[1])), "sigma": (m_s, np.sqrt(v_s))}
+
+
+def z_scores(result, exact):
+    """(estimate - exact) / MCSE for the posterior mean and sd of each parameter."""
+    mcse_mean = az.mcse(result.idata, method="mean")
+    mcse_sd = az.mcse(result.idata, method="sd")
+    scores = {}
+    for name, (mean, sd) in exact.items():
+        draws = result.samples[name]
+        scores[f"mean {name}"] = (draws.mean() - mean) / float(mcse_mean[name])
+        scores[f"sd {name}"] = (draws.std() - sd) / float(mcse_sd[name])
+    return scores

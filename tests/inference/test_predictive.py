@@ -1,18 +1,24 @@
-"""simulate, prior_predictive and posterior_predictive: shapes, seeds, statistics.
+"""simulate, prior_predictive and posterior_predictive: shapes, seeds, statistics, bad input.
 
 Statistical checks compare a sample statistic with its exact value and allow
 4.5 standard errors (chance failure ~7e-6 per check); seeds are fixed.
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import pytest
+from numpyro.infer import Predictive
 
-from widgets.inference import Priors, fit, posterior_predictive, prior_predictive, simulate
+from tests.conftest import make_data
+from widgets.inference import Priors, fit, linear_regression, posterior_predictive, prior_predictive, simulate
 
-Z_MAX = 4.5
+X = np.linspace(-2.0, 2.0, 10)
+Y = 1.5 * X - 0.5
 X_GRID = np.linspace(-2.0, 2.0, 50)
+Z_MAX = 4.5
 
 
 def test_simulate_returns_one_y_per_x():
@@ -84,76 +90,6 @@ def test_wider_prior_on_a_widens_prior_predictive_y():
     assert wide["y"][:, -1].std() > 3 * narrow["y"][:, -1].std()
 
 
-@pytest.fixture(scope="module")
-def fitted(data80):
-    return fit(*data80, seed=0)
-
-
-def test_fit_shapes_and_groups(fitted):
-    """Are samples (chains, draws), and does idata hold the groups and variables a student needs?"""
-    assert {k: v.shape for k, v in fitted.samples.items()} == {
-        "a": (4, 1000),
-        "b": (4, 1000),
-        "sigma": (4, 1000),
-    }
-    idata = fitted.idata
-    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data"):
-        assert group in idata.groups()
-    assert set(idata.posterior.data_vars) == {"a", "b", "sigma"}
-    assert dict(idata.posterior.sizes) == {"chain": 4, "draw": 1000}
-    assert "diverging" in idata.sample_stats
-    assert idata.log_likelihood["y"].shape == (4, 1000, 80)
-    np.testing.assert_allclose(idata.observed_data["y"].values, fitted.y)
-
-
-def test_summary_has_arviz_columns(fitted):
-    """Does summary() give mean, sd, the 94% HDI, bulk/tail ESS and R-hat per parameter?"""
-    table = fitted.summary()
-    assert list(table.index) == ["a", "b", "sigma"]
-    for column in ("mean", "sd", "hdi_3%", "hdi_97%", "ess_bulk", "ess_tail", "r_hat"):
-        assert column in table.columns
-    np.testing.assert_allclose(table.loc["a", "mean"], fitted.samples["a"].mean(), atol=1e-3)
-
-
-def test_diagnostics_of_a_healthy_fit(fitted):
-    """Does a healthy fit report no divergences, R-hat near 1, large ESS and a reassuring verdict?"""
-    diag = fitted.diagnostics
-    assert diag.divergences == int(fitted.sample_stats["diverging"].sum()) == 0
-    assert 0.99 < diag.max_rhat < 1.01
-    assert diag.min_ess_bulk > 400
-    assert diag.ok and "No warning signs" in diag.verdict
-
-
-def test_diagnostics_flag_too_few_draws(data80):
-    """Does a very short run get a plain warning about ESS that says what to try?"""
-    short = fit(*data80, num_warmup=20, num_samples=30, num_chains=2, seed=1)
-    diag = short.diagnostics
-    assert not diag.ok
-    assert diag.min_ess_bulk < 400
-    assert "Bulk ESS" in diag.verdict and "num_samples" in diag.verdict
-
-
-def test_fit_is_reproducible_per_seed(data80):
-    """Does the same seed give identical draws, with or without progress reporting?"""
-    x, y = data80
-    reports = []
-    plain = fit(x, y, seed=11, num_samples=200, num_warmup=200)
-    reported = fit(x, y, seed=11, num_samples=200, num_warmup=200, progress=reports.append)
-    other = fit(x, y, seed=12, num_samples=200, num_warmup=200)
-    for name in plain.samples:
-        np.testing.assert_array_equal(plain.samples[name], reported.samples[name])
-    assert not np.allclose(plain.samples["a"], other.samples["a"])
-
-
-def test_progress_reports_rising_fractions_ending_at_one(data80):
-    """Is progress called with fractions from 0 to 1 that never go down?"""
-    reports = []
-    fit(*data80, seed=3, progress=reports.append)
-    assert reports[0] == 0.0 and reports[-1] == 1.0
-    assert all(b >= a for a, b in zip(reports[:-1], reports[1:], strict=True))
-    assert len(reports) >= 3
-
-
 def test_posterior_predictive_shape_and_noise(fitted):
     """Is y (chains*draws, len(x)), and is y - (a*x + b) Normal(0, sigma) draw by draw?"""
     replicated = posterior_predictive(fitted, X_GRID, seed=4)["y"]
@@ -162,6 +98,21 @@ def test_posterior_predictive_shape_and_noise(fitted):
     noise = (replicated - a * X_GRID - b) / s
     assert abs(noise.mean()) < Z_MAX / np.sqrt(noise.size)
     assert abs(noise.std() - 1.0) < Z_MAX / np.sqrt(2 * noise.size)
+
+
+def test_posterior_predictive_in_blocks_equals_predictive_on_all_draws():
+    """For 4 x 300 draws (not a whole number of blocks), are the replicates those of one Predictive call?"""
+    x, y = make_data(20, seed=1)
+    result = fit(x, y, num_warmup=100, num_samples=300, seed=2)
+    grid = np.linspace(-2.0, 2.0, 7, dtype=np.float32)
+    ours = posterior_predictive(result, grid, seed=9)["y"]
+    flat = {k: jnp.asarray(v.reshape(-1)) for k, v in result.samples.items()}
+    model = lambda x, y, priors: linear_regression(x, y, priors=priors)  # noqa: E731
+    theirs = Predictive(model, posterior_samples=flat, parallel=True)(
+        jax.random.PRNGKey(9), grid, None, Priors()
+    )
+    assert ours.shape == (1200, 7)
+    np.testing.assert_allclose(ours, np.asarray(theirs["y"]), rtol=1e-5, atol=1e-5)
 
 
 def student_t_regression(x, y=None):
@@ -187,3 +138,42 @@ def test_functions_accept_a_users_own_model(data80):
     assert posterior_predictive(result, X_GRID)["y"].shape == (1200, 50)
     a_hdi = result.summary().loc["a", ["hdi_3%", "hdi_97%"]]
     assert a_hdi.iloc[0] < 1.5 < a_hdi.iloc[1]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((X, 1.0, 0.0, 0.0), "sigma must be > 0; got 0.0"),
+        ((X, 1.0, 0.0, -1.0), "sigma must be > 0; got -1.0"),
+        ((X, np.nan, 0.0, 1.0), "a must be a finite number; got nan"),
+        ((X, 1.0, np.inf, 1.0), "b must be a finite number; got inf"),
+        ((X, [1.0, 2.0], 0.0, 1.0), r"a must be a single number; got shape \(2,\)"),
+        ((X, "1", 0.0, 1.0), "a must be an array of numbers"),
+        ((np.array([]), 1.0, 0.0, 1.0), "x is empty"),
+    ],
+)
+def test_simulate_rejects_bad_input(args, message):
+    """Does simulate refuse bad parameters and data with a clear message?"""
+    with pytest.raises(ValueError, match=message):
+        simulate(*args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_samples": 0}, "num_samples must be an integer >= 1; got 0"),
+        ({"x": [np.nan]}, "x must be finite"),
+        ({"priors": None}, "priors must be a widgets.inference.Priors"),
+    ],
+)
+def test_prior_predictive_rejects_bad_input(kwargs, message):
+    """Does prior_predictive refuse bad arguments with a clear message?"""
+    arguments = {"x": X, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        prior_predictive(**arguments)
+
+
+def test_posterior_predictive_needs_a_fit():
+    """Does posterior_predictive refuse something that is not a Fit?"""
+    with pytest.raises(ValueError, match="fit must be the Fit returned by"):
+        posterior_predictive({"a": np.zeros(3)}, X)

@@ -114,3 +114,9 @@ def test_priors_are_immutable():
 def test_default_priors_object_is_shared_and_valid():
     """Is the module's default Priors equal to a fresh Priors()?"""
     assert inference.TUTORIAL_PRIORS == Priors()
+
+
+def test_priors_reject_a_non_distribution():
+    """Is Priors(sigma=1.0) refused with the prior's name?"""
+    with pytest.raises(ValueError, match="priors.sigma must be a NumPyro distribution"):
+        Priors(sigma=1.0)
