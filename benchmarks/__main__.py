@@ -27,7 +27,9 @@ def main() -> None:
     print("Medians of repeated runs; the tutorial's way is measured in the same run.")
     print_table("Inference (widgets.inference)", inference_steps.run(args.quick))
     print_table("Panels: one control move, Python side (value set -> marks updated)", panels.run(args.quick))
-    print_table("Lessons and grading (lessons: single runs; grading: medians of two)", lessons.run(args.quick))
+    print_table(
+        "Lessons and grading (lessons: single runs; grading: medians of two)", lessons.run(args.quick)
+    )
     print_table("In JupyterLab and Chromium (lesson rows are single runs)", browser.run(args.quick))
 
 
