@@ -26,7 +26,7 @@ import nbclient
 import nbformat
 
 from widgets.grading import notebooks
-from widgets.grading.release import release_notebook
+from widgets.grading.release import release_notebook, write_keys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LESSONS = {
@@ -97,6 +97,8 @@ def variant(lesson: str, scenario: str, wrong: list[str] = ()) -> nbformat.Noteb
     nb = notebooks.read(LESSONS[lesson])
     if scenario == "release":
         nb = release_notebook(nb)
+    if scenario == "wrong":  # a student's copy of a release: multiple-choice digests, no key
+        write_keys(nb)
     for cell in nb.cells:
         if scenario == "wrong":  # a student's notebook: no hidden tests
             notebooks.remove_hidden_tests(cell)
@@ -108,8 +110,12 @@ def variant(lesson: str, scenario: str, wrong: list[str] = ()) -> nbformat.Noteb
 
 
 def run(nb) -> dict:
-    """Run `nb` in a fresh kernel; ``{grade_id: {"points": plain value, "feedback": words}}``."""
+    """Run `nb` in a fresh kernel; ``{grade_id: {"points": plain value, "feedback": words}}``.
+
+    The notebook is saved in the kernel's folder first, as a student's is: checks read their points there.
+    """
     with tempfile.TemporaryDirectory() as folder:
+        nbformat.write(nb, str(pathlib.Path(folder) / "lesson.ipynb"))
         client = nbclient.NotebookClient(
             nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}}
         )

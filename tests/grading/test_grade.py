@@ -88,7 +88,7 @@ def make_submissions(folder):
     student("patches-allclose", allclose)
 
     edits_tests = nbformat.from_dict(source)
-    replace_answer(edits_tests, "l1-rhat", 'answer_rhat = "C"')
+    replace_answer(edits_tests, "l1-rhat", 'answer_rhat = "D"')
     del edits_tests.cells[cell_index(edits_tests, "l1-rhat")]
     edits_tests.cells[cell_index(edits_tests, "l1-ess")].source = "print('[l1-ess] Correct')"
     notebooks.nbgrader(edits_tests.cells[cell_index(edits_tests, "l1-ess")])["points"] = 100
