@@ -5,8 +5,8 @@ every test cell, the plain value nbgrader reads (the points) and the feedback
 in words (``str`` of the value the check returned, taken from IPython's
 ``Out``). The scenarios: the source lesson (every answer right), the released
 version (every answer open, stand-ins placed), and wrong answers: the source
-without its hidden tests, each answer cell of :data:`WRONG` replaced by its
-wrong source (answers that later checks use get a run of their own; the others
+with the release's multiple-choice digests, each answer cell of :data:`WRONG`
+replaced by its wrong source (answers that later checks use get a run of their own; the others
 share one).
 
 ``python -m tests.grading.feedback_snapshot`` rewrites
@@ -100,8 +100,6 @@ def variant(lesson: str, scenario: str, wrong: list[str] = ()) -> nbformat.Noteb
     if scenario == "wrong":  # a student's copy of a release: multiple-choice digests, no key
         write_keys(nb)
     for cell in nb.cells:
-        if scenario == "wrong":  # a student's notebook: no hidden tests
-            notebooks.remove_hidden_tests(cell)
         gid = notebooks.grade_id(cell) or ""
         if notebooks.is_solution(cell) and gid.removesuffix("-answer") in wrong:
             cell.source = WRONG[gid.removesuffix("-answer")]

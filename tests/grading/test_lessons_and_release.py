@@ -27,7 +27,7 @@ def test_every_cell_has_nbgrader_metadata_with_a_unique_grade_id(path):
     assert None not in ids and len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize("path", LESSONS[:1], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_at_least_five_exercises_of_three_kinds_each_declared_in_its_test_cell(path):
     """Has each lesson >= 5 graded cells (code, widget, multiple choice), each a lesson.check of its id?"""
     nb = notebooks.read(path)
@@ -53,6 +53,29 @@ def test_at_least_five_exercises_of_three_kinds_each_declared_in_its_test_cell(p
         else:
             kinds.add("code")
     assert kinds == {"choice", "widget", "code"}
+
+
+def test_the_multiple_choice_answers_use_different_letters():
+    """Are the lessons' four multiple-choice solutions four different letters?"""
+    letters = []
+    for path in LESSONS:
+        nb = notebooks.read(path)
+        for cell in filter(notebooks.is_test, nb.cells):
+            call = notebooks.check_call(cell)
+            if call["check"] == "one_of":
+                letters.append(notebooks.solution_value(nb, call["answers"][0]))
+    assert sorted(letters) == ["A", "B", "C", "D"]
+
+
+def test_release_refuses_a_source_with_hidden_tests(tmp_path):
+    """Does release refuse a lesson with a hidden-test region, naming the lesson and the cell?"""
+    nb = notebooks.read(LESSONS[0])
+    test = next(filter(notebooks.is_test, nb.cells))
+    test.source = "### BEGIN HIDDEN TESTS\nassert True\n### END HIDDEN TESTS\n" + test.source
+    (tmp_path / "source").mkdir()
+    notebooks.write(nb, tmp_path / "source" / LESSONS[0].name)
+    with pytest.raises(ValueError, match=rf"{LESSONS[0].name} \[l1-model\]: hidden-test regions"):
+        release.release(tmp_path / "source", tmp_path / "out")
 
 
 def plain_value(cell) -> str:
@@ -97,7 +120,7 @@ def test_released_versions_hold_no_solutions_hidden_tests_or_outputs(released, i
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
     assert [notebooks.grade_id(c) for c in student.cells] == [notebooks.grade_id(c) for c in source.cells]
     for cell in filter(notebooks.is_test, student.cells):
-        call = notebooks.check_call(cell) or {"check": None}
+        call = notebooks.check_call(cell)
         key = notebooks.solution_value(source, call["answers"][0]) if call["check"] == "one_of" else None
         if key is not None:
             stored = cell.metadata["widgets"]

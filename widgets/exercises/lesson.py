@@ -238,19 +238,11 @@ class Lesson:
         Feedback
             Shown by the notebook; its plain-text value is the points earned.
         """
-        if check is None:  # the lessons' table, until both lessons declare their exercises
-            from widgets.exercises import _table
-
-            return _table.check(self, grade_id, answers, challenge=0 if challenge is None else challenge)
-        return self._check(grade_id, answers, check, hint, hints, stand_in, needs, namespace, challenge)
-
-    def assert_correct(self, grade_id: str, namespace: dict | None = None, *, challenge: int = 0) -> None:
-        """The lessons' former hidden tests, until both lessons declare their exercises."""
-        from widgets.exercises import _table
-
-        _table.assert_correct(self, grade_id, namespace, challenge=challenge)
-
-    def _check(self, grade_id, answers, check, hint, hints, stand_in, needs, namespace, challenge):
+        if answers is None or check is None:
+            raise TypeError(
+                f"lesson.check({grade_id!r}, ...) needs the answer's variable name(s) and a check from "
+                'widgets.checks, e.g. lesson.check("l3-mean", "mean_x", close(2.5, atol=0.01))'
+            )
         ns = _notebook_namespace() if namespace is None else namespace
         exercise = Exercise(
             grade_id,
@@ -325,19 +317,9 @@ class Lesson:
         if nb is not None and context.exercises(nb):
             listed = context.exercises(nb)
         else:
-            from widgets.exercises import _table
-
-            listed = _table.listed(self.name) or [(g, self.max_points.get(g)) for g in self.states]
+            listed = [(g, self.max_points.get(g)) for g in self.states]
         rows = tuple((g, self.earned.get(g, 0), m, self.states.get(g, "unchecked")) for g, m in listed)
         return Summary(self.name, rows, tuple(g for g, _ in listed if self.fresh.get(g)))
-
-
-def _declared_or_table(grade_id: str):
-    if grade_id in DECLARED:
-        return DECLARED[grade_id], None
-    from widgets.exercises import _table  # the lessons' table, until both lessons declare their exercises
-
-    return None, _table
 
 
 def answer_data(grade_id: str, namespace: dict, challenge: int = 0) -> Any:
@@ -349,9 +331,7 @@ def answer_data(grade_id: str, namespace: dict, challenge: int = 0) -> Any:
         If the answer is undefined, the stub, a stand-in, raises
         ``NotImplementedError``, or needs another exercise's open answer.
     """
-    exercise, table = _declared_or_table(grade_id)
-    if table is not None:
-        return table.answer_data(grade_id, namespace, challenge)
+    exercise = DECLARED[grade_id]
     missing = _answers.not_ready(exercise.answers, exercise.needs, namespace, OWNERS)
     if missing:
         raise missing
@@ -364,9 +344,7 @@ def answer_data(grade_id: str, namespace: dict, challenge: int = 0) -> Any:
 
 def reference_and_hint(grade_id: str, namespace: dict, challenge: int = 0) -> dict:
     """What the grader takes from a run of the source lesson for exercise `grade_id`."""
-    exercise, table = _declared_or_table(grade_id)
-    if table is not None:
-        return table.reference_and_hint(grade_id, namespace, challenge)
+    exercise = DECLARED[grade_id]
     check = _with_key(exercise.check, exercise, namespace)
     ctx = Context(challenge=challenge, namespace=namespace)
     return {

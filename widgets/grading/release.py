@@ -51,12 +51,12 @@ def refuse_hidden_tests(nb, name: str = "the notebook") -> None:
 
 def release_notebook(nb, *, name: str = "the notebook"):
     """Return the student version of source notebook `nb` (a new notebook)."""
+    refuse_hidden_tests(nb, name)
     student = notebooks.nbformat.from_dict(nb)
     write_keys(student)
     for cell in student.cells:
         if notebooks.is_solution(cell):
             notebooks.clear_solutions(cell)
-        notebooks.remove_hidden_tests(cell)  # until both lessons declare their exercises
         notebooks.clear_outputs(cell)
     student.metadata.pop("widgets", None)
     return student
