@@ -70,11 +70,10 @@ def make_submissions(folder):
     add_after(
         redefines,
         "l1-model-answer",
-        "import widgets.exercises, widgets.grading.compare as compare\n"
+        "import widgets.exercises, widgets.exercises.context as context, widgets.grading.compare as compare\n"
         "lesson.check = lambda *a, **k: print('[l1-model] Correct: 2 points.')\n"
-        "widgets.exercises.Lesson.assert_correct = lambda *a, **k: None\n"
         "compare.verdict = lambda *a, **k: (True, 'right')\n"
-        "widgets.exercises.answer_data = lambda *a, **k: {'forged': True}",
+        "context.record = lambda entry: None",
     )
     student("redefines-checks", redefines)
 
@@ -86,6 +85,16 @@ def make_submissions(folder):
         "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.isfinite = lambda *a, **k: True",
     )
     student("patches-allclose", allclose)
+
+    adds_check = nbformat.from_dict(source)
+    replace_answer(adds_check, "l1-model", WRONG_MODEL)
+    add_after(
+        adds_check,
+        "l1-model",
+        "forged = linear_regression  # the kit's model, not the student's\n"
+        'lesson.check("l1-model", "forged", same_draws(linear_regression, sites=["a", "b", "sigma", "y"]))',
+    )
+    student("adds-a-check", adds_check)
 
     edits_tests = nbformat.from_dict(source)
     replace_answer(edits_tests, "l1-rhat", 'answer_rhat = "D"')
@@ -223,6 +232,20 @@ def test_patching_the_kernel_gains_nothing(graded, student):
     assert sum(earned.values()) <= sum(honest.values()) + 1  # partial also lost l1-rhat's point
 
 
+def test_a_check_the_student_adds_is_ignored(graded):
+    """Does a lesson.check call the student adds (on the kit's own model) not count for l1-model?"""
+    earned, reasons = points(graded, "adds-a-check")
+    assert earned == {
+        "l1-model": 0,
+        "l1-data": 1,
+        "l1-posterior-mean": 2,
+        "l1-rhat": 1,
+        "l1-ess": 1,
+        "l1-fit-panel": 2,
+    }
+    assert "draws of b differ" in reasons["l1-model"]
+
+
 def test_deleted_and_edited_test_cells_are_restored(graded):
     """Is a deleted test cell restored (its wrong answer graded), and an edited one's points not raised?"""
     earned, reasons = points(graded, "deletes-and-edits-tests")
@@ -271,9 +294,9 @@ def test_reports_and_feedback_files(graded):
     """Are grades.csv rows complete, and do feedback files give hints without hidden test code?"""
     csv_lines = (graded["out"] / "grades.csv").read_text().splitlines()
     assert csv_lines[0] == "student,lesson,grade_id,points,max_points,reason"
-    assert len(csv_lines) == 1 + 10 * (6 + 6)  # lesson 2's rows say it was not submitted
+    assert len(csv_lines) == 1 + 11 * (6 + 6)  # lesson 2's rows say it was not submitted
     feedback = (graded["out"] / "feedback" / "partial.md").read_text()
     assert "l1-model: 0 / 2" in feedback and "Hint:" in feedback
     for path in (graded["out"] / "feedback").glob("*.md"):
         text = path.read_text()
-        assert "assert_correct" not in text and "HIDDEN" not in text
+        assert "lesson.check" not in text and "HIDDEN" not in text

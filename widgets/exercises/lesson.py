@@ -74,8 +74,8 @@ class Exercise:
         return values[0] if len(values) == 1 else values
 
 
-# This kernel's declared exercises and who owns each answer variable, for the
-# grader's answer reader and for naming the exercise an open answer belongs to.
+# This kernel's declared exercises, and who owns each answer variable (to name
+# the exercise an open answer belongs to).
 DECLARED: dict[str, Exercise] = {}
 OWNERS: dict[str, str] = {}
 _RUNNING: dict = {"grade_id": None, "namespace": {}}  # the check running now, for lazy references
@@ -320,34 +320,3 @@ class Lesson:
             listed = [(g, self.max_points.get(g)) for g in self.states]
         rows = tuple((g, self.earned.get(g, 0), m, self.states.get(g, "unchecked")) for g, m in listed)
         return Summary(self.name, rows, tuple(g for g, _ in listed if self.fresh.get(g)))
-
-
-def answer_data(grade_id: str, namespace: dict, challenge: int = 0) -> Any:
-    """The answer to exercise `grade_id` in `namespace`, as plain data (what the grader reads).
-
-    Raises
-    ------
-    NotAnswered
-        If the answer is undefined, the stub, a stand-in, raises
-        ``NotImplementedError``, or needs another exercise's open answer.
-    """
-    exercise = DECLARED[grade_id]
-    missing = _answers.not_ready(exercise.answers, exercise.needs, namespace, OWNERS)
-    if missing:
-        raise missing
-    ctx = Context(challenge=challenge, namespace=namespace)
-    try:
-        return plain(exercise.check.answer(exercise.value(namespace), ctx))
-    except NotImplementedError as err:
-        raise _answers.NotAnswered(_answers.STUB_RAISES) from err
-
-
-def reference_and_hint(grade_id: str, namespace: dict, challenge: int = 0) -> dict:
-    """What the grader takes from a run of the source lesson for exercise `grade_id`."""
-    exercise = DECLARED[grade_id]
-    check = _with_key(exercise.check, exercise, namespace)
-    ctx = Context(challenge=challenge, namespace=namespace)
-    return {
-        "reference": {"comparator": check.verdict, "data": plain(check.reference(ctx))},
-        "hints": exercise.hint_data(),
-    }

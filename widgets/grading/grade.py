@@ -6,17 +6,20 @@ For each submission ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` the grader
    comes from the source (matched by ``grade_id``, so deleted, moved or edited
    test cells are restored, hidden tests included); answer cells, and cells the
    student added, come from the submission;
-2. inserts after each test cell a small cell that prints the answer as plain
-   data (JSON) behind a marker drawn at random for this grading run;
-3. executes it with nbclient in a fresh kernel (over IPC sockets in a private
+2. executes it with nbclient in a fresh kernel (over IPC sockets in a private
    temporary folder), with a deadline per notebook, outputs capped per cell,
    and errors, timeouts and a dying kernel recorded instead of raised; the
    kernel runs in a bubblewrap sandbox (:mod:`widgets.grading.sandbox`): its own
    scratch folder, no network, no view of the lessons, the report or other
    submissions, and caps on memory and processes;
-4. decides each exercise here, in the grader's process, by comparing the
-   answer's data with the same data taken from a run of the source lesson
-   (:mod:`widgets.grading.compare`). An answer that is missing, still the
+   The kernel's checks (``lesson.check`` in the test cells) append records to a
+   private file (:mod:`widgets.exercises.context`): for each exercise, its
+   state and the answer as plain data;
+3. decides each exercise here, in the grader's process, by comparing the
+   answer's data with the reference data recorded by a run of the source lesson
+   (:mod:`widgets.grading.compare`). Only a record made by the source's own
+   test cell counts (the SHA-256 of the cell's code is in the record), so a
+   check call a student adds is ignored. An answer that is missing, still the
    release's stub, or a stand-in the lesson put in its place is "not answered
    yet"; a lesson with no notebook in the student's folder is "not submitted".
 
@@ -32,6 +35,7 @@ import asyncio
 import concurrent.futures
 import csv
 import dataclasses
+import hashlib
 import json
 import os
 import pathlib
@@ -50,7 +54,8 @@ from widgets.grading import notebooks, sandbox as sandboxing
 from widgets.grading.compare import choose_hint, verdict
 
 OUTPUT_CAP = 200_000  # characters of output kept per cell; the rest is dropped
-EXTRACTION_TAG = "widgets-grading-extraction"
+NOT_ANSWERED, NOT_CHECKED = "not answered yet", "not checked yet"  # as widgets.exercises says
+RECORDS_CAP = 50_000_000  # characters of records read per notebook (a notebook may write more)
 
 
 @dataclasses.dataclass
@@ -76,24 +81,6 @@ class _CappedClient(NotebookClient):
         if size > OUTPUT_CAP and msg["msg_type"] in ("stream", "display_data", "execute_result"):
             return None
         return super().output(outs, msg, display_id, cell_index)
-
-
-def _extraction_cell(function: str, grade_id: str, challenge: int, marker: str):
-    code = (
-        "import json as _grading_json\n"
-        f"from widgets.exercises import {function} as _grading_fn\n"
-        "try:\n"
-        f"    _grading_out = {{'ok': True, 'data': _grading_fn({grade_id!r}, globals(), {challenge})}}\n"
-        "except BaseException as _grading_error:\n"
-        "    _grading_out = {'ok': False, 'error': type(_grading_error).__name__}\n"
-        "    if str(_grading_error).strip():\n"
-        "        _grading_out['error'] += ': ' + str(_grading_error).strip()\n"
-        f"print({marker!r} + _grading_json.dumps(_grading_out))"
-    )
-    cell = nbformat.v4.new_code_cell(code)
-    cell.metadata["tags"] = [EXTRACTION_TAG]
-    cell.metadata["grading"] = {"grade_id": grade_id}
-    return cell
 
 
 def restore(submission, source):
@@ -132,17 +119,6 @@ def restore(submission, source):
     return restored
 
 
-def insert_extractions(nb, function: str, challenge: int, marker: str):
-    """Insert, after each test cell, a cell printing ``function(grade_id, ...)`` as JSON."""
-    cells = []
-    for cell in nb.cells:
-        cells.append(cell)
-        if notebooks.is_test(cell):
-            cells.append(_extraction_cell(function, notebooks.grade_id(cell), challenge, marker))
-    nb.cells = cells
-    return nb
-
-
 def _ipc_config(folder: str) -> Config:
     """Kernels that talk to the grader over IPC sockets in `folder`, not over TCP.
 
@@ -173,8 +149,8 @@ class _SandboxedClient(_CappedClient):
         )
 
 
-def _sandboxed_manager(box: sandboxing.Sandbox, folder: pathlib.Path, uid: int):
-    """A kernel manager class whose kernel command is wrapped in `box`'s bwrap command."""
+def _sandboxed_manager(box: sandboxing.Sandbox, folder: pathlib.Path, uid: int, env: dict):
+    """A kernel manager class whose kernel command is wrapped in `box`'s bwrap command, given `env`."""
 
     class SandboxedKernelManager(AsyncKernelManager):
         widgets_sandbox = box
@@ -183,7 +159,7 @@ def _sandboxed_manager(box: sandboxing.Sandbox, folder: pathlib.Path, uid: int):
             argv = super().format_kernel_cmd(extra_arguments)
             if uid >= 0:  # the kernel's own user must read its connection file
                 os.chown(self.connection_file, uid, uid)
-            return box.command(argv, folder=folder, uid=uid)
+            return box.command(argv, folder=folder, uid=uid, env=env)
 
         async def interrupt_kernel(self):
             """Send SIGINT to the kernel itself: bwrap, which the default sends it to, would die."""
@@ -192,20 +168,25 @@ def _sandboxed_manager(box: sandboxing.Sandbox, folder: pathlib.Path, uid: int):
     return SandboxedKernelManager
 
 
-def execute(nb, *, timeout: float, path: pathlib.Path) -> str:
+def execute(nb, *, timeout: float, path: pathlib.Path, env: dict | None = None) -> str:
     """Run `nb` in a fresh kernel within `timeout` seconds; return how the run ended.
 
-    The kernel runs in `path`, unsandboxed, and talks over IPC sockets in a private temporary folder.
+    The kernel runs in `path`, unsandboxed, with this process's environment and
+    `env`, and talks over IPC sockets in a private temporary folder.
     """
     with tempfile.TemporaryDirectory(prefix="widgets-kernel-") as folder:  # mode 0700
-        return _execute(nb, timeout=timeout, path=path, config=_ipc_config(folder))
+        return _execute(nb, timeout=timeout, path=path, config=_ipc_config(folder), env=env)
 
 
-def execute_sandboxed(nb, *, timeout: float, sandbox: sandboxing.Sandbox) -> tuple[str, list[str]]:
+def execute_sandboxed(
+    nb, *, timeout: float, sandbox: sandboxing.Sandbox, env: dict | None = None, records: dict | None = None
+) -> tuple[str, list[str]]:
     """Run `nb` in a fresh kernel in `sandbox` within `timeout` seconds.
 
-    The kernel works in a scratch folder holding only a copy of `nb`, and talks
-    over IPC sockets in a folder beside it.
+    The kernel works in a scratch folder holding only a copy of `nb`
+    (``$WIDGETS_NOTEBOOK``), with `env`, and talks over IPC sockets in a folder
+    beside it. With `records` (a dict), the checks' records
+    (``$WIDGETS_RECORDS``, in the scratch folder) are put in ``records["lines"]``.
 
     Returns
     -------
@@ -216,6 +197,11 @@ def execute_sandboxed(nb, *, timeout: float, sandbox: sandboxing.Sandbox) -> tup
         folder = pathlib.Path(folder)
         (folder / "work").mkdir()
         nbformat.write(nb, str(folder / "work" / "notebook.ipynb"))
+        env = {
+            **(env or {}),
+            "WIDGETS_NOTEBOOK": str(folder / "work" / "notebook.ipynb"),
+            "WIDGETS_RECORDS": str(folder / "work" / "records.jsonl"),
+        }
         uid = sandbox.prepare(folder, cache=sandboxing.compilation_cache())
         (folder / "ipc").mkdir()
         if uid >= 0:
@@ -226,9 +212,11 @@ def execute_sandboxed(nb, *, timeout: float, sandbox: sandboxing.Sandbox) -> tup
             timeout=timeout,
             path=folder / "work",
             config=_ipc_config(str(folder / "ipc")),
-            kernel_manager_class=_sandboxed_manager(sandbox, folder, uid),
+            kernel_manager_class=_sandboxed_manager(sandbox, folder, uid, env),
             watched=watched,
         )
+        if records is not None:
+            records["lines"] = _read_records(folder / "work" / "records.jsonl")
         stopped = None
         for watchdog in watched:
             watchdog.stop()
@@ -249,6 +237,7 @@ def _execute(
     config: Config,
     kernel_manager_class=None,
     watched: list | None = None,
+    env: dict | None = None,
 ) -> str:
     deadline = time.monotonic() + timeout
     extra = {}
@@ -269,7 +258,8 @@ def _execute(
     )
     try:
         # asyncio.run closes its loop: grading threads leave no event loop behind.
-        asyncio.run(client.async_execute())
+        kernel_env = None if kernel_manager_class is not None or not env else {**os.environ, **env}
+        asyncio.run(client.async_execute(**({"env": kernel_env} if kernel_env else {})))
     except DeadKernelError:
         return "the kernel died (the notebook crashed it or called os._exit)"
     except CellTimeoutError:
@@ -281,39 +271,75 @@ def _execute(
     return "completed"
 
 
-def read_extractions(nb, marker: str) -> dict[str, dict]:
-    """The data printed by each extraction cell, by grade_id (only lines with the marker)."""
-    found = {}
-    for cell in nb.cells:
-        if EXTRACTION_TAG not in cell.metadata.get("tags", []):
+def _read_records(path: pathlib.Path) -> list[dict]:
+    """The checks' records in `path`, one JSON object a line (lines that are not are skipped)."""
+    found = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(RECORDS_CAP)
+    except OSError:
+        return found
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
             continue
-        text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-        for line in text.splitlines():
-            if line.startswith(marker):
-                try:
-                    found[cell.metadata["grading"]["grade_id"]] = json.loads(line[len(marker) :])
-                except json.JSONDecodeError:
-                    pass
+        if isinstance(entry, dict):
+            found.append(entry)
     return found
 
 
-def run_and_extract(
-    nb, function: str, *, challenge: int, timeout: float, path, sandbox: sandboxing.Sandbox | None = None
-) -> tuple[dict, str, list[str]]:
-    """Insert extraction cells, run the notebook; return (data by grade_id, how it ended, notes)."""
-    marker = f"@@grading-{secrets.token_hex(16)}@@"
-    nb = insert_extractions(nb, function, challenge, marker)
-    if sandbox is None:
-        ended, notes = execute(nb, timeout=timeout, path=pathlib.Path(path)), []
-    else:
-        ended, notes = execute_sandboxed(nb, timeout=timeout, sandbox=sandbox)
-    return read_extractions(nb, marker), ended, notes
+def cell_sha256(cell) -> str:
+    """SHA-256 of a cell's source: what a check records of the cell it ran in."""
+    return hashlib.sha256(cell.source.encode()).hexdigest()
+
+
+def run_and_record(
+    nb,
+    halves: str,
+    *,
+    challenge: int,
+    timeout: float,
+    path,
+    notebook: pathlib.Path | None = None,
+    sandbox: sandboxing.Sandbox | None = None,
+) -> tuple[list[dict], str, list[str]]:
+    """Run the notebook with its checks recording `halves` ("answers" or "references").
+
+    Returns the records, how the run ended, and what the sandbox stopped.
+    `notebook` is the file the kernel is told it runs (a private copy of `nb` if None).
+    """
+    env = {"WIDGETS_CHALLENGE": str(challenge), "WIDGETS_GRADING": halves}
+    if sandbox is not None:
+        records: dict = {}
+        ended, notes = execute_sandboxed(nb, timeout=timeout, sandbox=sandbox, env=env, records=records)
+        return records.get("lines", []), ended, notes
+    with tempfile.TemporaryDirectory(prefix="widgets-records-") as private:  # mode 0700
+        private = pathlib.Path(private)
+        if notebook is None:
+            notebook = private / "restored.ipynb"
+            nbformat.write(nb, str(notebook))
+        env.update(WIDGETS_RECORDS=str(private / "records.jsonl"), WIDGETS_NOTEBOOK=str(notebook))
+        ended = execute(nb, timeout=timeout, path=pathlib.Path(path), env=env)
+        return _read_records(private / "records.jsonl"), ended, []
+
+
+def _by_test_cell(records: list[dict], source) -> dict[str, dict]:
+    """The last record of each source test cell, made by that very cell (its code's SHA-256), by grade_id."""
+    hashes = {notebooks.grade_id(c): cell_sha256(c) for c in source.cells if notebooks.is_test(c)}
+    found = {}
+    for entry in records:
+        gid = entry.get("grade_id")
+        if gid in hashes and entry.get("code_sha256") == hashes[gid]:
+            found[gid] = entry
+    return found
 
 
 @dataclasses.dataclass
 class Lesson:
     """A source lesson with the reference data of its exercises for this grading run.
 
+    ``references[grade_id]`` is ``{"comparator": verdict name, "data": reference data}``;
     ``hints[grade_id]`` is plain data for :func:`widgets.grading.compare.choose_hint`.
     """
 
@@ -332,22 +358,25 @@ def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson
         for c in source.cells
         if notebooks.is_test(c)
     }
-    references, ended, _ = run_and_extract(
+    records, ended, _ = run_and_record(
         nbformat.from_dict(source),
-        "reference_and_hint",
+        "references",
         challenge=challenge,
         timeout=timeout,
         path=path.parent,
+        notebook=path,
     )
-    missing = [gid for gid in points if not references.get(gid, {}).get("ok")]
+    found = _by_test_cell(records, source)
+    missing = [gid for gid in points if found.get(gid, {}).get("reference") is None]
     if missing:
-        raise RuntimeError(f"the source lesson {path.name} gave no reference for {missing} ({ended})")
+        said = {gid: found[gid].get("detail", "") for gid in missing if gid in found}
+        raise RuntimeError(f"the source lesson {path.name} gave no reference for {missing} ({ended}; {said})")
     return Lesson(
         path.stem,
         source,
         points,
-        {gid: r["data"]["reference"] for gid, r in references.items()},
-        {gid: r["data"]["hints"] for gid, r in references.items()},
+        {gid: {"comparator": r["check"], "data": r["reference"]} for gid, r in found.items()},
+        {gid: r["hints"] for gid, r in found.items()},
     )
 
 
@@ -371,36 +400,28 @@ def grade_submission(
     except Exception as err:  # noqa: BLE001 - an unreadable notebook scores 0 with a reason
         reason = f"the submission could not be read ({type(err).__name__}: {err})"
         return [Row(student, lesson.name, gid, 0.0, pts, reason) for gid, pts in lesson.points.items()]
-    answers, ended, found = run_and_extract(
-        nb, "answer_data", challenge=challenge, timeout=timeout, path=path.parent, sandbox=sandbox
+    records, ended, found = run_and_record(
+        nb, "answers", challenge=challenge, timeout=timeout, path=path.parent, sandbox=sandbox
     )
     if notes is not None:
         notes.extend(found)
+    answers = _by_test_cell(records, lesson.source)
     rows = []
     for gid, max_points in lesson.points.items():
-        answer = answers.get(gid)
-        comparator = lesson.references[gid]["comparator"]
-        if answer is None:
+        record, earned = answers.get(gid), 0.0
+        if record is None:
             reason = f"no answer was read: {ended}" if ended != "completed" else "no answer was read"
-            rows.append(Row(student, lesson.name, gid, 0.0, max_points, reason))
-        elif not answer["ok"]:
-            rows.append(Row(student, lesson.name, gid, 0.0, max_points, _missing(answer["error"])))
+        elif record.get("state") in ("open", "blocked"):
+            said = NOT_ANSWERED if record["state"] == "open" else NOT_CHECKED
+            reason = f"{said}: {record.get('detail', '')}"
+        elif record.get("answer") is None:  # the answer raised
+            reason = f"no answer: {record.get('detail', '')}"
         else:
-            passed, reason = verdict(comparator, answer["data"], lesson.references[gid]["data"])
-            rows.append(Row(student, lesson.name, gid, max_points if passed else 0.0, max_points, reason))
+            reference = lesson.references[gid]
+            passed, reason = verdict(reference["comparator"], record["answer"], reference["data"])
+            earned = max_points if passed else 0.0
+        rows.append(Row(student, lesson.name, gid, earned, max_points, reason))
     return rows
-
-
-def _missing(error: str) -> str:
-    """Say why an answer could not be read, in the student's terms."""
-    if error.startswith("NotAnswered: "):  # what widgets.exercises says of a missing answer
-        return error.removeprefix("NotAnswered: ")
-    if error.startswith("KeyboardInterrupt"):
-        return "no answer: the notebook ran out of time before this answer could be checked"
-    if error.startswith("KeyError: '"):
-        name = error.split("'")[1]
-        return f"no answer: `{name}` was not defined when the check ran (its cell raised, or was not run)"
-    return f"no answer: the answer raised {error}"
 
 
 def _progress(done: int, total: int, started: float) -> None:

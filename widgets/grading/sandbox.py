@@ -124,8 +124,13 @@ class Sandbox:
     memory_mb: int = MEMORY_MB
     max_processes: int = MAX_PROCESSES
 
-    def command(self, argv: list[str], *, folder: pathlib.Path, uid: int) -> list[str]:
-        """`argv` wrapped in bwrap, with `folder` (holding work/, home/, ipc/) as the only writable place."""
+    def command(
+        self, argv: list[str], *, folder: pathlib.Path, uid: int, env: dict | None = None
+    ) -> list[str]:
+        """`argv` wrapped in bwrap, with `folder` (holding work/, home/, ipc/) as the only writable place.
+
+        The kernel's environment is cleared, then given a few variables of ours and `env`.
+        """
         home, tmp = pathlib.Path.home().absolute(), pathlib.Path("/tmp")
         # Hidden behind empty folders: /tmp, and the home unless /tmp already covers it.
         tops = [tmp] + ([home] if home != pathlib.Path("/") and not _inside(home, tmp) else [])
@@ -174,6 +179,8 @@ class Sandbox:
         for name in _PASSED_ENV:
             if name in os.environ:
                 cmd += ["--setenv", name, os.environ[name]]
+        for name, value in (env or {}).items():
+            cmd += ["--setenv", name, str(value)]
         cmd += ["--chdir", str(work), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
         cmd += ["--die-with-parent", "--new-session"]
         if os.geteuid() == 0:
