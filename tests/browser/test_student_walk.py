@@ -155,11 +155,11 @@ def test_run_all_on_a_fresh_release_reaches_the_end(request, name):
 
 
 def test_a_wrong_then_a_right_answer(lesson_one):
-    feedback = lesson_one.answer(r"answer_rhat\b", 'answer_rhat = "D"')
+    feedback = lesson_one.answer(r"answer_rhat =", 'answer_rhat = "D"')
     assert re.search(r"not yet", feedback, re.I) and "Hint" in feedback, feedback
     right = solution(SOURCE[0], "l1-rhat")
     assert right.strip() != 'answer_rhat = "D"'
-    feedback = lesson_one.answer(r"answer_rhat\b", right)
+    feedback = lesson_one.answer(r"answer_rhat =", right)
     assert re.search(r"correct", feedback, re.I) and not re.search(r"not yet", feedback, re.I), feedback
 
 
