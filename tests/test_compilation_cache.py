@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -71,12 +72,30 @@ def test_a_fresh_process_loads_every_program_another_compiled(tmp_path):
     assert second["digest"] == first["digest"]
 
 
+def test_a_copy_of_the_cache_in_another_folder_serves_as_well(tmp_path):
+    """Does a process load every program from a copy of another's cache, as a sandboxed grading kernel does?
+
+    JAX's default extra cache would put the folder's path into every cache key.
+    """
+    cache, moved = tmp_path / "cache", tmp_path / "elsewhere" / "copy"
+    first = _session(cache, hash_seed=0)
+    shutil.copytree(cache, moved)
+    saved = sorted(path.name for path in cache.glob("*-cache"))
+    assert saved and first["events"].get("/jax/compilation_cache/cache_misses", 0) == len(saved)
+    second = _session(moved, hash_seed=0)
+    assert second["dir"] == str(moved)
+    assert second["events"].get("/jax/compilation_cache/cache_misses", 0) == 0
+    assert second["events"].get("/jax/compilation_cache/cache_hits", 0) == len(saved)
+    assert second["digest"] == first["digest"]
+
+
 @pytest.fixture
 def restored_jax_config():
     names = (
         "jax_compilation_cache_dir",
         "jax_persistent_cache_min_compile_time_secs",
         "jax_compilation_cache_max_size",
+        "jax_persistent_cache_enable_xla_caches",
     )
     saved = {name: getattr(jax.config, name) for name in names}
     yield
@@ -107,6 +126,7 @@ def test_enable_sets_the_cache_and_respects_the_users_choice(monkeypatch, tmp_pa
     assert (tmp_path / "kit").is_dir()
     assert (tmp_path / "kit").stat().st_mode & 0o077 == 0  # private to its user
     assert jax.config.jax_persistent_cache_min_compile_time_secs == compilation_cache.MIN_COMPILE_SECONDS
+    assert jax.config.jax_persistent_cache_enable_xla_caches == "none"  # no folder path in cache keys
 
     jax.config.update("jax_compilation_cache_dir", str(tmp_path / "users"))
     assert compilation_cache.enable() == tmp_path / "users"
