@@ -4,7 +4,10 @@
 ``python -m widgets.grading grade SUBMISSIONS_DIR --source SOURCE_DIR --out REPORT_DIR``
 grades ``SUBMISSIONS_DIR/<student>/<lesson>.ipynb`` into ``grades.csv``,
 ``grades.json`` and ``feedback/<student>.md``, each submission's kernel in a
-bubblewrap sandbox (``--no-sandbox`` to grade without one).
+bubblewrap sandbox (``--no-sandbox`` to grade without one);
+``python -m widgets.grading check SOURCE_DIR [--release OUT]`` finds every
+mistake in a folder of source lessons before release (``--static`` for the
+checks that run no notebook).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from widgets.grading.author import check_source
 from widgets.grading.grade import NOT_SUBMITTED, grade
 from widgets.grading.release import release
 from widgets.grading.sandbox import MEMORY_MB
@@ -42,8 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument(
         "--memory-mb", type=int, default=MEMORY_MB, help=f"memory per notebook (default {MEMORY_MB} MB)"
     )
+    chk = commands.add_parser("check", help="find every mistake in a folder of source lessons before release")
+    chk.add_argument("source_dir", help="folder of source lessons (with solutions)")
+    chk.add_argument("--release", metavar="OUT", default=None, help="keep the release written here")
+    chk.add_argument(
+        "--static", action="store_true", help="only the checks that read the notebooks (no kernel runs)"
+    )
+    chk.add_argument(
+        "--challenge", type=int, default=None, help="the second run's challenge (default: random)"
+    )
+    chk.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook run (default 300)")
+    chk.add_argument("--jobs", type=int, default=None, help="notebook runs at once (default: cores)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "check":
+            return _check(args)
         if args.command == "release":
             for path in release(args.source_dir, args.out_dir):
                 print(f"released {path}")
@@ -69,6 +86,37 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _check(args) -> int:
+    """Run ``check``: one line per problem and exit code 1, or a one-line summary and 0."""
+    report = check_source(
+        args.source_dir,
+        release_dir=args.release,
+        static=args.static,
+        challenge=args.challenge,
+        timeout=args.timeout,
+        jobs=args.jobs,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    for problem in report.problems:
+        print(problem)
+    counts = (
+        f"{report.notebooks} notebook{'s' * (report.notebooks != 1)}, {report.exercises} exercises, "
+        f"{report.points:g} points"
+    )
+    if report.problems:
+        skipped = report.challenge is None and not args.static
+        note = " (the notebooks were not run: fix these first)" if skipped else ""
+        print(f"{len(report.problems)} problem(s) in {counts}{note}", file=sys.stderr)
+        return 1
+    if args.static:
+        print(f"ok: {counts}; static checks only (the notebooks were not run)")
+    else:
+        where = args.release or "a temporary folder"
+        ran = "challenge 0" if report.challenge == 0 else f"challenges 0 and {report.challenge}"
+        print(f"ok: {counts}; sources ran at {ran}, the release in {where}")
     return 0
 
 
