@@ -113,6 +113,12 @@ def bad_points(nb):
     notebooks.nbgrader(cell(nb, "l9-mean"))["points"] = 0
 
 
+def not_a_test_cell(nb):
+    meta = notebooks.nbgrader(cell(nb, "l9-mean"))
+    meta.update(grade=False)
+    del meta["points"]
+
+
 def unlocked(nb):
     notebooks.nbgrader(cell(nb, "l9-mean"))["locked"] = False
 
@@ -203,6 +209,7 @@ def markdown_answer(nb):
 STATIC_DEFECTS = {
     no_grade_id: [("cell 3", "an nbgrader cell (graded, answer or locked) without a grade_id")],
     bad_points: [("l9-mean", "test cell: its nbgrader points must be > 0; got 0")],
+    not_a_test_cell: [("l9-mean", "cell: calls lesson.check but is not a test cell")],
     unlocked: [("l9-mean", "test cell: not locked")],
     two_statements: [("l9-mean", "test cell: must be exactly one lesson.check(...) call and nothing else")],
     assigned_feedback: [("l9-choice", "test cell: must be exactly one lesson.check(...) call")],
@@ -277,6 +284,15 @@ def test_the_valid_lesson_passes_the_static_checks(tmp_path, capsys):
     assert (exit_code, lines) == (
         0,
         ["ok: 1 notebook, 2 exercises, 3 points; static checks only (the notebooks were not run)"],
+    )
+
+
+def test_the_repository_lessons_pass_the_static_checks(capsys):
+    """Do the kit's two lessons pass --static (the quick check while writing)?"""
+    exit_code, lines, _ = run_cli(capsys, ROOT / "lessons", "--static")
+    assert (exit_code, lines) == (
+        0,
+        ["ok: 2 notebooks, 12 exercises, 18 points; static checks only (the notebooks were not run)"],
     )
 
 

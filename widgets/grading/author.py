@@ -236,6 +236,19 @@ class _Call:
     needs: list[str]
 
 
+def _lesson_calls(tree: ast.AST | None, method: str) -> list[ast.Call]:
+    """The ``lesson.<method>(...)`` calls in `tree`, in the order :func:`ast.walk` meets them."""
+    return [
+        n
+        for n in (ast.walk(tree) if tree is not None else ())
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == method
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == "lesson"
+    ]
+
+
 def _read_call(cell) -> tuple[_Call | None, str | None]:
     """The test cell's one ``lesson.check`` call, or why the cell is not one."""
     tree = _parse(cell.source)
@@ -245,15 +258,7 @@ def _read_call(cell) -> tuple[_Call | None, str | None]:
         except SyntaxError as err:
             return None, f"test cell: does not parse as Python ({err.msg}, line {err.lineno})"
         return None, "test cell: does not parse as Python"
-    calls = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr == "check"
-        and isinstance(n.func.value, ast.Name)
-        and n.func.value.id == "lesson"
-    ]
+    calls = _lesson_calls(tree, "check")
     if not calls:
         return None, f"test cell: holds no lesson.check call; a test cell is exactly one, {CALL_SHAPE}"
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or tree.body[0].value is not calls[0]:
@@ -361,16 +366,7 @@ def _choice_problems(nb, call: _Call) -> list[str]:
 
 def _reference_problems(path: pathlib.Path, cell) -> list[str]:
     """``lesson.reference(name)`` calls in `cell` whose name ``<stem>_reference.py`` does not define."""
-    tree = _parse(cell.source)
-    calls = [
-        n
-        for n in (ast.walk(tree) if tree is not None else ())
-        if isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr == "reference"
-        and isinstance(n.func.value, ast.Name)
-        and n.func.value.id == "lesson"
-    ]
+    calls = _lesson_calls(_parse(cell.source), "reference")
     if not calls:
         return []
     module = path.with_name(f"{path.stem}_reference.py")
@@ -456,7 +452,13 @@ def _static_problems(path: pathlib.Path, nb, first_seen: dict[str, str]) -> list
         if notebooks.is_test(cell) and cell.cell_type == "code"
     }
     named = {name for call, _ in calls.values() if call is not None for name in call.answers}
-    every_call_read = all(call is not None for call, _ in calls.values())  # else `named` falls short
+    stray = {
+        index
+        for index, cell in enumerate(nb.cells)
+        if index not in calls and not notebooks.is_solution(cell) and _lesson_calls(trees[index], "check")
+    }
+    # Else `named` falls short, and answer cells would be reported for a mistake in their test cell.
+    every_call_read = not stray and all(call is not None for call, _ in calls.values())
     said, answered, lesson_defined = None, set(), False
     for index, cell in enumerate(nb.cells):
         where, solution = _where(cell, index), notebooks.is_solution(cell)
@@ -497,6 +499,11 @@ def _static_problems(path: pathlib.Path, nb, first_seen: dict[str, str]) -> list
                     f"answer cell: no test cell's lesson.check names what it assigns ({what}), so nothing "
                     "grades it"
                 )
+        elif index in stray:
+            found.append(
+                "cell: calls lesson.check but is not a test cell; make it nbgrader's 'Autograded tests' "
+                "cell, with its points"
+            )
         if cell.cell_type == "code":
             found += _reference_problems(path, cell)
             lesson_defined = lesson_defined or "lesson" in _bound(trees[index])
