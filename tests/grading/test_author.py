@@ -331,12 +331,16 @@ def test_a_folder_without_notebooks_is_bad_input(tmp_path, capsys):
 
 
 def test_mistakes_that_only_a_run_shows_are_named(tmp_path, capsys):
-    """Are a solution right at challenge 0 only, stderr in a test cell and a release that scores named?"""
+    """Are a solution right at challenge 0 only, stderr in a test cell, errors, a scoring release named?"""
     nb = lesson()
     # A fresh check whose solution was written for challenge 0 only.
     nb.cells[8:8] = [
         answer("l9-seed-answer", "### BEGIN SOLUTION\nseed_mod_7 = 0.0\n### END SOLUTION"),
         graded("l9-seed", 'lesson.check("l9-seed", "seed_mod_7", close(lesson.reference("seed_mod_7")))', 1),
+        # A cell that needs an answer which has no stand-in: it stops the release.
+        code("l9-uses-seed", "print(seed_mod_7 + 1)"),
+        # A typo that stops both.
+        code("l9-typo", "total = np.suum(x)"),
     ]
     # A check argument that warns (on stderr, before the check's own guard).
     setup = cell(nb, "l9-setup")
@@ -350,13 +354,24 @@ def test_mistakes_that_only_a_run_shows_are_named(tmp_path, capsys):
     exit_code, lines, _ = run_cli(capsys, folder, "--release", out, "--challenge", "4243", "--jobs", "2")
     assert exit_code == 1
     source = folder / "09-a.ipynb"
+    assert len(lines) == 6, lines
     assert lines[0].startswith(f"{source} [l9-mean] test cell: writes to stderr (")
     assert lines[0].endswith("which zeroes the cell under nbgrader (challenge 0 and 4243)")
     assert lines[1].startswith(f"{source} [l9-seed] test cell: the source's own answer is wrong: ")
     assert lines[1].endswith("(challenge 4243)")
-    assert lines[2:] == [
-        f"{out / '09-a.ipynb'} [l9-choice] test cell: the release's check says correct with no answer written"
-    ]
+    assert lines[2].startswith(f"{source} [l9-typo] cell: the source raised AttributeError: module 'numpy' ")
+    assert lines[2].endswith("(challenge 0 and 4243)")
+    released = out / "09-a.ipynb"
+    assert lines[3] == (
+        f"{released} [l9-choice] test cell: the release's check says correct with no answer written"
+    )
+    assert lines[4] == (
+        f"{released} [l9-uses-seed] cell: the release raised NameError: name 'seed_mod_7' is not defined: "
+        "a student's Run All stops here"
+    )
+    assert lines[5].startswith(
+        f"{released} [l9-typo] cell: the release raised AttributeError: module 'numpy' "
+    )
     assert sorted(p.name for p in out.iterdir()) == ["09-a.ipynb"]  # kept, without the reference module
 
 

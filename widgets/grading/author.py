@@ -647,9 +647,10 @@ def _release_run(path: pathlib.Path, timeout: float) -> list[tuple[str | None, s
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        where, errors = _where(cell, index), _errors(cell)
-        found += [(where, f"the release raised {e}: a student's Run All stops here") for e in errors]
-        if not notebooks.is_test(cell) or errors or not cell.get("execution_count"):
+        where, test, errors = _where(cell, index), notebooks.is_test(cell), _errors(cell)
+        kind = "test cell" if test else "cell"
+        found += [(where, f"{kind}: the release raised {e}: a student's Run All stops here") for e in errors]
+        if not test or errors or not cell.get("execution_count"):
             continue
         state, score = records.get(notebooks.grade_id(cell), {}).get("state"), _nbgrader_score(cell)
         if state in ("correct", "deferred"):
@@ -708,7 +709,10 @@ def _dynamic_problems(
             if run_path == path and kind == "source":
                 for where_message in found:
                     at_challenge.setdefault(where_message, []).append(at)
-        for (where, message), challenges in at_challenge.items():
+        order = {_where(c, i): i for i, c in enumerate(notebooks.read(path).cells)}
+        for (where, message), challenges in sorted(
+            at_challenge.items(), key=lambda x: order.get(x[0][0], -1)
+        ):
             said = " and ".join(str(c) for c in dict.fromkeys(challenges))
             problems.append(Problem(str(path), where, f"{message} (challenge {said})"))
         released = results.get((out / path.name, "release", 0), [])
