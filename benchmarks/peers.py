@@ -1,0 +1,206 @@
+"""The kit's same-shape re-fit against the best peer's: nutpie's compiled PyMC model.
+
+Both sides re-fit the tutorial's regression to new data of the same length
+(n = 80; 4 chains, 500 warmup + 1,000 draws) and both are timed in this run,
+call by call in turn (ours, theirs, ours, theirs, ...), each in its own fresh
+process that does nothing while the other samples:
+
+- ours: ``widgets.inference.fit(x, y, seed=i, progress=...)``, as FitPanel
+  calls it, with the 4 host devices the lessons set up;
+- theirs: ``nutpie.compile_pymc_model(model)`` once (not timed), then per
+  re-fit ``compiled.with_data(x=x, y=y)`` and ``nutpie.sample(..., chains=4,
+  tune=500, draws=1000, progress_bar=False)``.
+
+The peer runs in its own virtual environment, ``benchmarks/.peer-venv``
+(git-ignored), made on first use with pip: PyMC and nutpie install beside the
+kit without moving its pinned versions, but they bring numba, and with numba
+importable ArviZ 0.23 jit-compiles its R-hat and ESS (``az.Numba``): about
+0.5 s more for the first ``az.summary`` in every process of the kit's
+environment, lessons and tests included. If the environment cannot be made,
+the row says why instead of failing.
+
+Usage: ``python -m benchmarks.peers [--quick]`` from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import venv
+
+from benchmarks.inference_steps import tutorial_data
+from benchmarks.timing import Row, print_table
+
+PEER = {"pymc": "5.28.5", "nutpie": "0.16.8"}  # nutpie >= 0.16.9 needs Python >= 3.12
+PEER_VENV = pathlib.Path(__file__).parent / ".peer-venv"
+PEER_NAME = " + ".join(f"{name} {version}" for name, version in PEER.items())
+NUM_DATA_SETS = 20
+
+# Each worker reads the data sets (one JSON line), compiles and warms up (not
+# timed), says "ready", then answers each line "i" with the seconds of re-fit i.
+_WORKER = """
+import json, sys, time
+{setup}
+data = [(np.asarray(x), np.asarray(y)) for x, y in json.loads(sys.stdin.readline())]
+def refit(i):
+    x, y = data[i % len(data)]
+{call}
+refit(0); refit(1)
+print("ready", flush=True)
+for line in sys.stdin:
+    i = int(line)
+    start = time.perf_counter()
+    refit(i)
+    print(json.dumps(time.perf_counter() - start), flush=True)
+"""
+
+_OURS = _WORKER.format(
+    setup="""
+import numpyro
+numpyro.set_host_device_count(4)  # as the lessons do
+import numpy as np
+from widgets import inference
+reports = []
+""",
+    call="    inference.fit(x, y, seed=i, progress=reports.append)",
+)
+
+_NUTPIE = _WORKER.format(
+    setup="""
+import numpy as np
+import nutpie
+import pymc as pm
+x0, y0 = np.zeros(80), np.zeros(80)
+with pm.Model() as model:  # the tutorial's regression and priors
+    x_data = pm.Data("x", x0)
+    y_data = pm.Data("y", y0)
+    a = pm.Normal("a", 0.0, 2.0)
+    b = pm.Normal("b", 0.0, 2.0)
+    sigma = pm.HalfNormal("sigma", 1.0)
+    pm.Normal("obs", a * x_data + b, sigma, observed=y_data, shape=x_data.shape)
+compiled = nutpie.compile_pymc_model(model)
+""",
+    call="""    nutpie.sample(
+        compiled.with_data(x=x, y=y), chains=4, tune=500, draws=1000, seed=i, progress_bar=False
+    )""",
+)
+
+
+def _peer_python() -> tuple[pathlib.Path | None, str]:
+    """The peer environment's Python, made or repaired if need be; or None and why not."""
+    python = PEER_VENV / "bin" / "python"
+    check = (
+        "import json; from importlib.metadata import version; "
+        f"print(json.dumps({{n: version(n) for n in {list(PEER)}}}))"
+    )
+    try:
+        if not python.exists():
+            venv.create(PEER_VENV, with_pip=True)
+        found = subprocess.run([python, "-c", check], capture_output=True, text=True)
+        if found.returncode or json.loads(found.stdout) != PEER:
+            pins = [f"{name}=={version}" for name, version in PEER.items()]
+            subprocess.run(
+                [python, "-m", "pip", "install", "--quiet", *pins], capture_output=True, text=True, check=True
+            )
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", None) or str(error)
+        return None, detail.strip().splitlines()[-1] if detail.strip() else type(error).__name__
+    return python, ""
+
+
+class _Worker:
+    """A fresh Python process that re-fits on request and reports the seconds."""
+
+    def __init__(self, python, code: str, data: list):
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        # A file, not a pipe: a pipe nobody reads would fill and block the worker.
+        self.errors = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen(
+            [python, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+            env=env,
+        )
+        self._send(json.dumps(data))
+        self._expect("ready")
+
+    def _send(self, line: str) -> None:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def _expect(self, what: str | None = None) -> str:
+        line = self.process.stdout.readline().strip()
+        if not line or (what is not None and line != what):
+            self.process.kill()
+            self.process.wait()
+            self.errors.seek(0)
+            raise RuntimeError(f"benchmark worker failed:\n{self.errors.read()[-3000:]}")
+        return line
+
+    def refit(self, i: int) -> float:
+        """Seconds of re-fit `i`, measured in the worker."""
+        self._send(str(i))
+        return float(self._expect())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+        self.errors.close()
+
+
+def refit_against_nutpie(quick: bool) -> list[Row]:
+    """Same-shape re-fits, ours and nutpie's in turn: medians, minima and their ratios."""
+    name = f"same-shape re-fit with progress vs {PEER_NAME}'s compiled re-fit"
+    python, why = _peer_python()
+    if python is None:
+        return [Row(name, float("nan"), target=f"not measured: no peer environment ({why})")]
+    data = [[x.tolist(), y.tolist()] for x, y in (tutorial_data(seed) for seed in range(NUM_DATA_SETS))]
+    ours = _Worker(sys.executable, _OURS, data)
+    try:
+        theirs = _Worker(python, _NUTPIE, data)
+    except RuntimeError:
+        ours.close()
+        raise
+    seconds = {"ours": [], "theirs": []}
+    try:
+        for i in range(2, 2 + (15 if quick else 61)):
+            pair = [("ours", ours), ("theirs", theirs)]
+            for side, worker in pair if i % 2 else pair[::-1]:
+                seconds[side].append(worker.refit(i))
+    finally:
+        ours.close()
+        theirs.close()
+    median = Row(
+        f"{name} (n = 80, 4 x 1,500)",
+        statistics.median(seconds["ours"]),
+        tutorial=statistics.median(seconds["theirs"]),
+        target="faster than nutpie",
+    )
+    median.met = median.ours < median.tutorial
+    fastest = Row(
+        "  ... fastest of the same runs (least disturbed by other processes)",
+        min(seconds["ours"]),
+        tutorial=min(seconds["theirs"]),
+    )
+    return [median, fastest]
+
+
+def run(quick: bool) -> list[Row]:
+    """Every row of the peers section."""
+    return refit_against_nutpie(quick)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.peers", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    os.environ["WIDGETS_COMPILATION_CACHE"] = "off"  # as benchmarks/__main__.py: compile afresh
+    print_table("Against the best peer (nutpie's column is headed 'tutorial's way')", run(args.quick))
