@@ -67,7 +67,7 @@
     if (!color) continue;
     const bg = background(isSvg ? el.ownerSVGElement : el);
     const shown = over(color, bg, color.a * (isSvg ? Number(style.fillOpacity) : 1) * opacity(el));
-    records.push({ kind: "text", text: (el.textContent || el.value).trim().slice(0, 40), ratio: ratio(shown, bg) });
+    records.push({ kind: "text", text: (el.textContent || el.value).trim().slice(0, 40), ratio: ratio(shown, bg), svg: isSvg });
   }
   // Data marks: lines and dots against the plot area they are drawn on.
   for (const figure of root.querySelectorAll(".bqplot.figure")) {
