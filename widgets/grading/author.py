@@ -9,8 +9,11 @@ The static checks read the notebooks (nbformat and :mod:`ast`; no kernel):
   ``lesson.check("<its own grade_id>", answer names, check(...), ...)`` call,
   the first three arguments by position (release reads them so);
 * no hidden-test region anywhere;
-* each answer name is assigned in an answer cell above its test cell, and
-  every answer cell is named by some check;
+* each answer name is assigned in an answer cell above its test cell, every
+  answer cell is named by some check, and ``needs=`` names answers of
+  exercises above;
+* a code cell that calls ``lesson.check`` is a test cell, and a cell above it
+  makes ``lesson``;
 * solution markers are balanced, sit in answer cells, and enclose code;
 * a ``one_of`` answer's solution is a literal among the options;
 * a ``lesson.reference(name)`` is defined in ``<stem>_reference.py`` beside the notebook;
