@@ -48,6 +48,14 @@ def test_a_key_that_is_not_a_literal_is_refused_naming_the_cell():
         write_keys(lesson(choice='"AB"[1]'))
 
 
+def test_a_multiple_choice_check_given_by_keyword_is_refused_naming_the_cell():
+    """Is a one_of check release cannot read (given by keyword) refused, not released without a digest?"""
+    nb = lesson()
+    nb.cells[1].source = 'lesson.check("q-c", answers="c", check=one_of("ABCD"))'
+    with pytest.raises(ValueError, match=r"\[q-c\] test cell: give lesson.check .* by position"):
+        write_keys(nb)
+
+
 def test_a_source_with_hidden_tests_is_refused_naming_the_cell():
     """Is a hidden-test region refused, with the notebook and the cell named?"""
     nb = lesson()

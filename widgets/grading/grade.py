@@ -352,6 +352,7 @@ class Lesson:
 
 def load_lesson(path: pathlib.Path, *, challenge: int, timeout: float) -> Lesson:
     """Read a source lesson and run it once to get the reference of every exercise."""
+    path = pathlib.Path(path).resolve()  # the kernel runs in its folder: $WIDGETS_NOTEBOOK must be absolute
     source = notebooks.read(path)
     points = {
         notebooks.grade_id(c): float(notebooks.nbgrader(c).get("points", 0))

@@ -22,10 +22,18 @@ def write_keys(nb) -> None:
     Raises
     ------
     ValueError
-        If a multiple-choice answer is not a literal in a solution region, naming the cell.
+        If a multiple-choice answer is not a literal in a solution region, or
+        its check is not written where this reads it, naming the cell.
     """
     for cell in nb.cells:
         call = notebooks.check_call(cell) if notebooks.is_test(cell) else None
+        if notebooks.is_test(cell) and "one_of(" in cell.source and (call or {}).get("check") != "one_of":
+            # Released without a digest, the choice could only be checked when graded.
+            raise ValueError(
+                f"[{notebooks.grade_id(cell)}] test cell: give lesson.check the grade_id, the answer's name "
+                'and one_of(...) as its first three arguments, by position: lesson.check("q1", "answer_q1", '
+                'one_of("ABCD"), hint=...)'
+            )
         if call is None or call["check"] != "one_of":
             continue
         key = notebooks.solution_value(nb, call["answers"][0])
