@@ -7,17 +7,25 @@ call of each shape may.
 
 import numpy as np
 import numpyro.distributions as dist
+import pytest
 
 from tests.conftest import make_data
 from widgets.inference import (
+    EIGHT_SCHOOLS,
     MAX_NUM_SAMPLES,
     MAX_NUM_WARMUP,
     Priors,
+    eight_schools,
+    eight_schools_noncentered,
     fit,
+    fit_model,
+    fit_model_needs_compiling,
     fit_needs_compiling,
     posterior_predictive,
     prior_predictive,
+    sample_posterior_predictive,
     simulate,
+    student_t_regression,
 )
 
 X_GRID = np.linspace(-2.0, 2.0, 50)
@@ -155,3 +163,74 @@ def test_fit_needs_compiling_says_when_fit_compiles(compile_counter):
         fit(**arguments)
         assert (counter.compilations > 0) is compiles, changes
         assert not fit_needs_compiling(arguments["x"], **options)
+
+
+def _other_schools(seed, *, J=8):
+    """Eight-schools-like data of J schools: new effects and standard errors."""
+    rng = np.random.default_rng(seed)
+    return {"J": J, "sigma": rng.uniform(5.0, 20.0, J), "y": rng.normal(5.0, 10.0, J)}
+
+
+@pytest.mark.parametrize("model", [eight_schools, eight_schools_noncentered])
+def test_eight_schools_on_new_data_does_not_recompile(compile_counter, model):
+    """After a first fit, do new schools' data of the same size reuse every compiled program?
+
+    With and without progress, a new run length and seed, and the posterior
+    predictive of each fit: nothing may be traced or compiled.
+    """
+    first = fit_model(model, EIGHT_SCHOOLS, num_warmup=100, num_samples=100, seed=0)
+    sample_posterior_predictive(first)
+    counter = compile_counter()
+    for i in range(1, 4):
+        result = fit_model(
+            model,
+            _other_schools(i),
+            num_warmup=100 + i,
+            num_samples=100 * i,
+            seed=i,
+            progress=(lambda fraction: None) if i % 2 else None,
+        )
+        assert result.samples["theta"].shape == (4, 100 * i, 8)
+        sample_posterior_predictive(result, seed=i)
+    assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def test_fit_model_needs_compiling_says_when_fit_model_compiles(compile_counter):
+    """Is fit_model_needs_compiling True exactly before the fits that compile (can the count fail)?
+
+    New schools' data of the same size do not compile; J = 7 schools (a new
+    size and shape) or two chains do.
+    """
+    steps = [
+        (EIGHT_SCHOOLS, 4, None),
+        (_other_schools(1), 4, False),
+        (_other_schools(2, J=7), 4, True),
+        (_other_schools(3, J=7), 4, False),
+        (EIGHT_SCHOOLS, 2, True),
+    ]
+    for data, num_chains, compiles in steps:
+        before = fit_model_needs_compiling(eight_schools, data, num_chains=num_chains)
+        counter = compile_counter()
+        fit_model(eight_schools, data, num_chains=num_chains, num_warmup=100, num_samples=100)
+        if compiles is not None:  # the first fit compiles unless another test compiled it already
+            assert before is compiles and (counter.compilations > 0) is compiles, (data["J"], num_chains)
+        assert not fit_model_needs_compiling(eight_schools, data, num_chains=num_chains)
+
+
+def test_new_hyperparameters_do_not_recompile_fit_model(compile_counter):
+    """Does fit_model with new values of its hyperparameters (traced arguments) reuse the sampler?"""
+    x, y = make_data(30, seed=2)
+    tutorial = {"priors": Priors()}
+    fit_model(student_t_regression, {"x": x, "y": y}, hyperparameters=tutorial, num_warmup=50, num_samples=50)
+    counter = compile_counter()
+    for scale in (0.5, 3.0):
+        priors = Priors(a=dist.Normal(1.0, scale), sigma=dist.HalfNormal(scale))
+        fit_model(
+            student_t_regression,
+            {"x": x, "y": y + scale},
+            hyperparameters={"priors": priors},
+            num_warmup=50,
+            num_samples=50,
+            seed=1,
+        )
+    assert (counter.traces, counter.compilations) == (0, 0)

@@ -1,4 +1,4 @@
-"""simulate, prior_predictive and posterior_predictive: shapes, seeds, statistics, bad input.
+"""Predictive draws (simulated data, prior and posterior predictive): shapes, seeds, statistics, bad input.
 
 Statistical checks compare a sample statistic with its exact value and allow
 4.5 standard errors (chance failure ~7e-6 per check); seeds are fixed.
@@ -13,7 +13,16 @@ import pytest
 from numpyro.infer import Predictive
 
 from tests.conftest import make_data
-from widgets.inference import Priors, fit, linear_regression, posterior_predictive, prior_predictive, simulate
+from widgets.inference import (
+    EIGHT_SCHOOLS,
+    Priors,
+    fit,
+    linear_regression,
+    posterior_predictive,
+    prior_predictive,
+    sample_posterior_predictive,
+    simulate,
+)
 
 X = np.linspace(-2.0, 2.0, 10)
 Y = 1.5 * X - 0.5
@@ -177,3 +186,47 @@ def test_posterior_predictive_needs_a_fit():
     """Does posterior_predictive refuse something that is not a Fit?"""
     with pytest.raises(ValueError, match="fit must be the Fit returned by"):
         posterior_predictive({"a": np.zeros(3)}, X)
+
+
+def test_sample_posterior_predictive_replicates_each_school(schools_noncentered):
+    """Does each replicated y[j] follow Normal(theta[j], sigma[j]) given its posterior draw?
+
+    The standardized residuals of 4000 x 8 replicates must have mean 0 and sd
+    1 within 4.5 standard errors.
+    """
+    replicated = sample_posterior_predictive(schools_noncentered, seed=2)
+    assert replicated["y"].shape == (4000, 8)
+    theta = schools_noncentered.samples["theta"].reshape(-1, 8)
+    noise = (replicated["y"] - theta) / EIGHT_SCHOOLS["sigma"]
+    assert abs(noise.mean()) < Z_MAX / np.sqrt(noise.size)
+    assert abs(noise.std() - 1.0) < Z_MAX / np.sqrt(2 * noise.size)
+
+
+def test_sample_posterior_predictive_at_new_data(schools_centered):
+    """Given new data (standard errors near 0, y=None), is each replicated y[j] its draw's theta[j]?"""
+    new = {"J": 8, "sigma": np.full(8, 1e-3), "y": None}
+    replicated = sample_posterior_predictive(schools_centered, new, seed=1)
+    assert replicated["y"].shape == (4000, 8)
+    theta = schools_centered.samples["theta"].reshape(-1, 8)
+    np.testing.assert_allclose(replicated["y"], theta, atol=0.02)
+
+
+def test_regression_posterior_predictive_is_the_general_one(fitted):
+    """Is posterior_predictive(fit, x) sample_posterior_predictive(fit, {"x": x, "y": None}), draw by draw?"""
+    ours = posterior_predictive(fitted, X_GRID, seed=6)
+    general = sample_posterior_predictive(fitted, {"x": X_GRID, "y": None}, seed=6)
+    np.testing.assert_array_equal(ours["y"], general["y"])
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"x": X_GRID, "z": X_GRID}, "takes no argument named 'z'"),
+        ({"x": [np.nan]}, r"data\['x'\] must be finite"),
+        ("x", "data must be a dict"),
+    ],
+)
+def test_sample_posterior_predictive_rejects_bad_data(fitted, data, message):
+    """Does sample_posterior_predictive refuse data the model cannot take, with a clear message?"""
+    with pytest.raises(ValueError, match=message):
+        sample_posterior_predictive(fitted, data)

@@ -20,6 +20,9 @@ def test_every_public_name_is_importable_from_the_package():
     "function, data",
     [
         ("fit", ("x", "y")),
+        ("fit_model", ("model", "data")),
+        ("fit_model_needs_compiling", ("model", "data")),
+        ("sample_posterior_predictive", ("fit", "data")),
         ("fit_needs_compiling", ("x",)),
         ("prior_predictive", ("x",)),
         ("posterior_predictive", ("fit", "x")),

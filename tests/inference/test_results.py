@@ -1,6 +1,10 @@
-"""Fit: draws of the right shapes, and the ArviZ groups and summary a student needs."""
+"""Fit: draws of the right shapes, and the ArviZ groups and summary a student needs, for any model."""
 
 import numpy as np
+import pytest
+from scipy import stats
+
+from widgets.inference import EIGHT_SCHOOLS, Priors
 
 
 def test_fit_shapes_and_groups(fitted):
@@ -27,3 +31,46 @@ def test_summary_has_arviz_columns(fitted):
     for column in ("mean", "sd", "hdi_3%", "hdi_97%", "ess_bulk", "ess_tail", "r_hat"):
         assert column in table.columns
     np.testing.assert_allclose(table.loc["a", "mean"], fitted.samples["a"].mean(), atol=1e-3)
+
+
+@pytest.mark.parametrize("which", ["centered", "noncentered"])
+def test_eight_schools_inference_data_groups_and_dims(which, request):
+    """Does the eight schools' InferenceData hold every group, with the schools along the plate's dim "J"?"""
+    result = request.getfixturevalue(f"schools_{which}")
+    idata = result.idata
+    for group in ("posterior", "sample_stats", "log_likelihood", "posterior_predictive", "observed_data"):
+        assert group in idata.groups(), group
+    latent = {"mu", "tau", "theta"} | ({"theta_decentered"} if which == "noncentered" else set())
+    assert set(idata.posterior.data_vars) == latent
+    assert dict(idata.posterior.sizes) == {"chain": 4, "draw": 1000, "J": 8}
+    assert idata.posterior["theta"].dims == ("chain", "draw", "J")
+    assert idata.log_likelihood["y"].dims == ("chain", "draw", "J")
+    assert idata.posterior_predictive["y"].dims == ("chain", "draw", "J")
+    assert idata.observed_data["y"].dims == ("J",)
+    np.testing.assert_array_equal(idata.observed_data["y"].values, EIGHT_SCHOOLS["y"])
+    np.testing.assert_array_equal(idata.constant_data["sigma"].values, EIGHT_SCHOOLS["sigma"])
+    assert idata.sample_stats["diverging"].dtype == bool
+    assert set(result.summary().index) >= {"mu", "tau", "theta[0]", "theta[7]"}
+
+
+def test_log_likelihood_is_the_pointwise_density_of_each_observed_site(schools_noncentered):
+    """Is log_likelihood["y"][c, d, j] the Normal(theta[c, d, j], sigma[j]) log-density of y[j]?"""
+    theta = schools_noncentered.samples["theta"]
+    expected = stats.norm.logpdf(EIGHT_SCHOOLS["y"], theta, EIGHT_SCHOOLS["sigma"])
+    np.testing.assert_allclose(schools_noncentered.log_likelihood["y"], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_regression_fit_keeps_its_data_and_priors(fitted, data80):
+    """Does a regression fit still name its data x and y and its priors, and dims "obs"?"""
+    np.testing.assert_allclose(fitted.x, data80[0], rtol=1e-6)
+    np.testing.assert_allclose(fitted.y, data80[1], rtol=1e-6)
+    assert fitted.priors == Priors()
+    assert fitted.idata.log_likelihood["y"].dims == ("chain", "draw", "obs")
+    np.testing.assert_array_equal(fitted.idata.constant_data["x"].values, fitted.x)
+
+
+def test_a_fit_of_another_model_has_no_regression_data(schools_centered):
+    """Does a fit of the eight schools say it has no x or priors, instead of giving the regression's?"""
+    assert not hasattr(schools_centered, "x") and not hasattr(schools_centered, "priors")
+    with pytest.raises(AttributeError, match="takes no 'x'"):
+        _ = schools_centered.x

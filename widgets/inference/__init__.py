@@ -8,11 +8,13 @@ later move to ArviZ 1.x touches one place. One job per module:
   counts, seeds, ``describe_constraint``).
 - :mod:`~widgets.inference.priors`: ``Priors`` (a JAX pytree), their checks,
   ``TUTORIAL_PRIORS``.
-- :mod:`~widgets.inference.models`: ``linear_regression`` and how a model is called.
+- :mod:`~widgets.inference.models`: ``linear_regression``, ``student_t_regression``,
+  ``eight_schools`` (centered and non-centered) with ``EIGHT_SCHOOLS``, and how
+  a model is called.
 - :mod:`~widgets.inference.compiled`: the compiled-program caches, memory
   handed back after compiling, results to the host.
 - :mod:`~widgets.inference.predictive`: ``simulate``, ``prior_predictive``,
-  ``posterior_predictive``.
+  ``posterior_predictive``, and ``sample_posterior_predictive`` for any model.
 - :mod:`~widgets.inference.exact`: ``exact_posterior_moments``, the lessons'
   answer key.
 - :mod:`~widgets.inference.summaries`: what panels draw: ``prior_densities``,
@@ -23,7 +25,9 @@ later move to ArviZ 1.x touches one place. One job per module:
   over devices and its cache of samplers (``MAX_NUM_SAMPLES``, ``CHAIN_METHODS``).
 - :mod:`~widgets.inference.results`: ``Fit``, its ArviZ conversion and summary.
 - :mod:`~widgets.inference.diagnostics`: ``Diagnostics`` (divergences, R-hat, ESS).
-- :mod:`~widgets.inference.fitting`: ``fit`` and ``fit_needs_compiling``.
+- :mod:`~widgets.inference.fitting`: ``fit_model`` for any model, ``fit`` for
+  the regression, and whether each would compile (``fit_model_needs_compiling``,
+  ``fit_needs_compiling``).
 
 The running example is scalar linear regression, ``y = a*x + b + noise``, with
 the priors ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``, ``sigma ~ HalfNormal(1)``.
@@ -35,8 +39,13 @@ hyperparameters enter the compiled code as ``float32`` array arguments, and a
 fit's run length (``num_warmup``, ``num_samples``) as integer arguments, so a
 new value never recompiles.
 
-A model is any NumPyro model called as ``model(x, y=None)``, or as
-``model(x, y=None, priors=...)`` if it has a ``priors`` parameter, with its
+:func:`fit_model` and :func:`sample_posterior_predictive` take any NumPyro
+model with continuous latent sites, called with named arguments as
+``model(**data, **hyperparameters)``; integer sizes in the data (such as the
+eight schools' ``J``) are compiled in. The regression functions (``fit``,
+``fit_needs_compiling``, ``posterior_predictive``, ``prior_predictive``,
+``simulate``) are thin wrappers for a model called as ``model(x, y=None)``, or
+as ``model(x, y=None, priors=...)`` if it has a ``priors`` parameter, with its
 observed site named ``"y"``.
 """
 
@@ -44,9 +53,21 @@ from widgets.inference.adaptation import MAX_NUM_WARMUP
 from widgets.inference.checks import as_data, describe_constraint
 from widgets.inference.diagnostics import ESS_MIN, RHAT_MAX, Diagnostics
 from widgets.inference.exact import exact_posterior_moments
-from widgets.inference.fitting import fit, fit_needs_compiling
-from widgets.inference.models import linear_regression
-from widgets.inference.predictive import posterior_predictive, prior_predictive, simulate
+from widgets.inference.fitting import fit, fit_model, fit_model_needs_compiling, fit_needs_compiling
+from widgets.inference.models import (
+    EIGHT_SCHOOLS,
+    NU_PRIOR,
+    eight_schools,
+    eight_schools_noncentered,
+    linear_regression,
+    student_t_regression,
+)
+from widgets.inference.predictive import (
+    posterior_predictive,
+    prior_predictive,
+    sample_posterior_predictive,
+    simulate,
+)
 from widgets.inference.priors import TUTORIAL_PRIORS, Priors
 from widgets.inference.results import HDI_PROB, Fit
 from widgets.inference.sampler import CHAIN_METHODS, MAX_NUM_SAMPLES, PROGRESS_CHUNKS, PROGRESS_PER_SECOND
@@ -62,10 +83,12 @@ from widgets.inference.summaries import (
 __all__ = [
     "BAND_PERCENTILES",
     "CHAIN_METHODS",
+    "EIGHT_SCHOOLS",
     "ESS_MIN",
     "HDI_PROB",
     "MAX_NUM_SAMPLES",
     "MAX_NUM_WARMUP",
+    "NU_PRIOR",
     "PROGRESS_CHUNKS",
     "PROGRESS_PER_SECOND",
     "RHAT_MAX",
@@ -76,8 +99,12 @@ __all__ = [
     "Priors",
     "as_data",
     "describe_constraint",
+    "eight_schools",
+    "eight_schools_noncentered",
     "exact_posterior_moments",
     "fit",
+    "fit_model",
+    "fit_model_needs_compiling",
     "fit_needs_compiling",
     "linear_regression",
     "posterior_predictive",
@@ -85,6 +112,8 @@ __all__ = [
     "predictive_pvalue",
     "prior_densities",
     "prior_predictive",
+    "sample_posterior_predictive",
     "simulate",
+    "student_t_regression",
     "summary_statistic",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import jax
 import numpy as np
 from numpyro.distributions import constraints
 
@@ -105,3 +106,81 @@ def _number(value: Any) -> str:
 def _check_model(model: Any) -> None:
     if not callable(model):
         raise ValueError(f"model must be a NumPyro model (a function); got {model!r}")
+
+
+def _as_model_data(data: Any) -> tuple[dict[str, Any], tuple[tuple[str, int], ...]]:
+    """Split a model's named data into arrays (traced) and integer sizes (static).
+
+    Integer scalars (Python or NumPy, such as the eight schools' ``J``) are
+    sizes: they may shape the model (``numpyro.plate("J", J)``), so each new
+    value compiles anew. Everything else becomes an array of fixed dtype
+    (float32, int32 or bool), so that new values of the same shape reuse the
+    compiled code; ``None`` stays None (e.g. ``y=None`` to draw ``y``).
+    """
+    if not isinstance(data, dict) or not all(isinstance(name, str) for name in data):
+        raise ValueError(
+            "data must be a dict of the model's data arguments by name, e.g. "
+            f"{{'x': x, 'y': y}}; got {data!r}"
+        )
+    arrays: dict[str, Any] = {}
+    sizes: list[tuple[str, int]] = []
+    for name, value in data.items():
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            sizes.append((name, int(value)))
+        elif value is None:
+            arrays[name] = None
+        else:
+            arrays[name] = _as_model_array(f"data[{name!r}]", value)
+    return arrays, tuple(sorted(sizes))
+
+
+def _as_model_array(name: str, value: Any) -> np.ndarray:
+    """`value` as an array of fixed dtype: bool stays bool, integers int32, other numbers float32."""
+    try:
+        array = np.asarray(value)
+    except Exception as err:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array of numbers; got {value!r}") from err
+    if array.dtype == bool:
+        return array
+    array = _numeric_array(name, value)
+    if np.issubdtype(array.dtype, np.integer):
+        return array.astype(np.int32)
+    bad = np.flatnonzero(~np.isfinite(array.ravel()))
+    if bad.size:
+        raise ValueError(
+            f"{name} must be finite; got {array.ravel()[bad[0]]} at flat index {bad[0]}"
+            + (f" and {bad.size - 1} more" if bad.size > 1 else "")
+        )
+    return array.astype(np.float32)
+
+
+def _as_hyperparameters(hyperparameters: Any) -> dict[str, Any]:
+    """A model's hyperparameters (a dict of pytrees) with float32 leaves: new values never recompile."""
+    if hyperparameters is None:
+        return {}
+    if not isinstance(hyperparameters, dict) or not all(isinstance(k, str) for k in hyperparameters):
+        raise ValueError(
+            "hyperparameters must be a dict of the model's other arguments by name, e.g. "
+            f"{{'priors': Priors()}}; got {hyperparameters!r}"
+        )
+
+    def leaf(value):
+        array = _numeric_array("hyperparameters", value)
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"hyperparameters must be finite numbers; got {value!r}")
+        return array.astype(np.float32)
+
+    return {name: jax.tree.map(leaf, value) for name, value in hyperparameters.items()}
+
+
+def _check_arguments(model: Any, names: list[str], parameters: dict | None) -> None:
+    """Check that `model` (with `parameters`, if Python can tell them) takes every name in `names`."""
+    if parameters is None or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return
+    by_name = [n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise ValueError(
+            f"the model {getattr(model, '__name__', model)} takes no argument named "
+            f"{', '.join(map(repr, unknown))}; it takes {', '.join(by_name) or 'none'}"
+        )

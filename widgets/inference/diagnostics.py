@@ -25,12 +25,15 @@ class Diagnostics:
         Smallest bulk effective sample size over the parameters.
     warnings : tuple of str
         One plain sentence per problem found, each saying what to try.
+    divergences_per_chain : tuple of int
+        Number of divergent transitions after warmup in each chain, in chain order.
     """
 
     divergences: int
     max_rhat: float
     min_ess_bulk: float
     warnings: tuple[str, ...]
+    divergences_per_chain: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -49,7 +52,8 @@ class Diagnostics:
 
 
 def _diagnose(idata: az.InferenceData, var_names: list[str]) -> Diagnostics:
-    divergences = int(idata.sample_stats["diverging"].sum())
+    per_chain = tuple(int(n) for n in idata.sample_stats["diverging"].sum("draw").values)
+    divergences = sum(per_chain)
     rhat = az.rhat(idata, var_names=var_names)
     ess = az.ess(idata, var_names=var_names, method="bulk")
     rhats = {v: float(rhat[v].max()) for v in var_names}
@@ -58,8 +62,9 @@ def _diagnose(idata: az.InferenceData, var_names: list[str]) -> Diagnostics:
     min_ess = min(esses.values())
     warnings = []
     if divergences:
+        by_chain = f" (per chain: {', '.join(map(str, per_chain))})" if len(per_chain) > 1 else ""
         warnings.append(
-            f"{divergences} divergent transitions: the sampler could not follow the "
+            f"{divergences} divergent transitions{by_chain}: the sampler could not follow the "
             "posterior everywhere, so its draws may be biased. Try a higher "
             "target_accept_prob (e.g. 0.95), more informative priors, or a "
             "reparameterized model."
@@ -76,4 +81,4 @@ def _diagnose(idata: az.InferenceData, var_names: list[str]) -> Diagnostics:
             f"Bulk ESS of {worst} is {min_ess:.0f} (< {ESS_MIN}): too few effective "
             "draws for reliable estimates. Draw more samples (num_samples) or chains."
         )
-    return Diagnostics(divergences, max_rhat, min_ess, tuple(warnings))
+    return Diagnostics(divergences, max_rhat, min_ess, tuple(warnings), per_chain)

@@ -16,9 +16,17 @@ import jax.numpy as jnp
 import numpy as np
 from numpyro.infer import Predictive
 
-from widgets.inference.checks import _as_count, _as_scalar, _as_seed, _check_model, as_data
+from widgets.inference.checks import (
+    _as_count,
+    _as_model_data,
+    _as_scalar,
+    _as_seed,
+    _check_arguments,
+    _check_model,
+    as_data,
+)
 from widgets.inference.compiled import _compiled, _to_numpy
-from widgets.inference.models import _call_with_priors, linear_regression
+from widgets.inference.models import _bound, _call_with_priors, _parameters, linear_regression
 from widgets.inference.priors import TUTORIAL_PRIORS, Priors, _check_priors
 
 if TYPE_CHECKING:
@@ -139,27 +147,35 @@ _PREDICT_BLOCK = 1000
 
 @functools.lru_cache(maxsize=64)
 def _posterior_predictive_fn(model: Callable) -> Callable:
-    bound = _call_with_priors(model)
+    bound = _bound(model)
 
-    def one_draw(key, sample, x, priors):
+    def one_draw(key, sample, data, hyperparameters, sizes):
         one = jax.tree.map(lambda v: v[None], sample)
-        draws = Predictive(bound, posterior_samples=one, parallel=True)(key, x, None, priors)  # key as given
+        draws = Predictive(bound, posterior_samples=one, parallel=True)(  # key as given
+            key, data, hyperparameters, sizes
+        )
         return jax.tree.map(lambda v: v[0], draws)
 
-    def run(seed, first, samples, x, priors):
+    def run(seed, first, samples, data, hyperparameters, sizes):
         # Predictive on all D draws at once gives draw i the key split(key, D)[i];
         # with JAX's (default) partitionable Threefry that is fold_in(key, i)
         # whatever D is, so a block's draws equal those of one call on all of them.
         key = jax.random.PRNGKey(seed)
         keys = jax.vmap(jax.random.fold_in, (None, 0))(key, first + jnp.arange(_PREDICT_BLOCK))
-        return jax.vmap(one_draw, (0, 0, None, None))(keys, samples, x, priors)
+        draw = functools.partial(one_draw, sizes=sizes)
+        return jax.vmap(draw, (0, 0, None, None))(keys, samples, data, hyperparameters)
 
-    return jax.jit(run)
+    return jax.jit(run, static_argnames="sizes")
 
 
-# What posterior_predictive reads of a Fit. Checked by name, not by class:
+# What the predictive functions read of a Fit. Checked by name, not by class:
 # widgets.inference.results.Fit draws its own posterior predictive with this module.
-_FIT_FIELDS = ("model", "priors", "samples", "latent_sites")
+_FIT_FIELDS = ("model", "samples", "latent_sites", "data", "hyperparameters", "observed_arguments")
+
+
+def _check_fit(fit: Fit, *fields: str) -> None:
+    if not all(hasattr(fit, field) for field in _FIT_FIELDS + fields):
+        raise ValueError(f"fit must be the Fit returned by widgets.inference.fit; got {fit!r}")
 
 
 def _flat_latents(fit: Fit) -> dict[str, np.ndarray]:
@@ -169,6 +185,30 @@ def _flat_latents(fit: Fit) -> dict[str, np.ndarray]:
         for name, values in fit.samples.items()
         if name in fit.latent_sites
     }
+
+
+def _predict(fit: Fit, data: dict, sizes: tuple, seed: np.ndarray) -> dict[str, np.ndarray]:
+    """The model's sites at `data`, one draw per posterior draw of `fit`, in blocks of one program."""
+    run, _ = _compiled(_posterior_predictive_fn, fit.model)
+    latents = _flat_latents(fit)
+    total = len(next(iter(latents.values())))
+    # Padded with copies of the last draw to whole blocks, cut back on the host.
+    padding = -total % _PREDICT_BLOCK
+    padded = {k: np.concatenate([v, np.repeat(v[-1:], padding, axis=0)]) for k, v in latents.items()}
+    blocks = jax.device_get(
+        [
+            run(
+                seed,
+                np.int32(first),
+                {k: v[first : first + _PREDICT_BLOCK] for k, v in padded.items()},
+                data,
+                fit.hyperparameters,
+                sizes=sizes,
+            )
+            for first in range(0, total, _PREDICT_BLOCK)
+        ]
+    )
+    return {k: np.concatenate([b[k] for b in blocks])[:total] for k in blocks[0]}
 
 
 def posterior_predictive(fit: Fit, x, *, seed: int = 0) -> dict[str, np.ndarray]:
@@ -194,26 +234,50 @@ def posterior_predictive(fit: Fit, x, *, seed: int = 0) -> dict[str, np.ndarray]
         ``y`` of shape ``(chains * draws, m)``, plus any other site of the model
         that is not a posterior sample.
     """
-    if not all(hasattr(fit, field) for field in _FIT_FIELDS):
-        raise ValueError(f"fit must be the Fit returned by widgets.inference.fit; got {fit!r}")
+    _check_fit(fit, "priors")
     x = as_data("x", x)
-    seed = _as_seed(seed)
-    run, _ = _compiled(_posterior_predictive_fn, fit.model)
-    latents = _flat_latents(fit)
-    total = len(next(iter(latents.values())))
-    # Padded with copies of the last draw to whole blocks, cut back on the host.
-    padding = -total % _PREDICT_BLOCK
-    padded = {k: np.concatenate([v, np.repeat(v[-1:], padding, axis=0)]) for k, v in latents.items()}
-    blocks = jax.device_get(
-        [
-            run(
-                seed,
-                np.int32(first),
-                {k: v[first : first + _PREDICT_BLOCK] for k, v in padded.items()},
-                x,
-                fit.priors,
-            )
-            for first in range(0, total, _PREDICT_BLOCK)
-        ]
-    )
-    return {k: np.concatenate([b[k] for b in blocks])[:total] for k in blocks[0]}
+    return _predict(fit, {"x": x, "y": None}, (), _as_seed(seed))
+
+
+def sample_posterior_predictive(
+    fit: Fit, data: dict | None = None, *, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Draw the model's sites given each posterior draw of `fit`, for any model.
+
+    NumPyro's ``Predictive(model, posterior_samples=...)``: the latent sites
+    are set to each posterior draw in turn, and every other site is drawn,
+    including the observed ones whose data are left out. Compiled once per
+    model and data shapes; the draws are those of one ``Predictive`` call on
+    all of them with ``jax.random.PRNGKey(seed)`` (to float32 rounding).
+
+    Parameters
+    ----------
+    fit : Fit
+        The result of :func:`fit_model` (or :func:`fit`); its model and
+        hyperparameters are used.
+    data : dict, optional
+        The model's data arguments by name, e.g. new inputs and ``y=None``.
+        By default the fitted data with each observed argument set to None:
+        replicated data sets, as in a posterior predictive check.
+    seed : int
+        Seed of the random draws, in [0, 2**32).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Each site that is not a posterior sample (and each deterministic
+        site), of shape ``(chains * draws, ...)``.
+
+    Raises
+    ------
+    ValueError
+        If `fit` is not a Fit, `data` is not a dict of numbers or names an
+        argument the model does not take, or `seed` is out of range.
+    """
+    _check_fit(fit)
+    if data is None:
+        left_out = {argument: None for argument in fit.observed_arguments.values() if argument is not None}
+        data = {**fit.data, **left_out}
+    arrays, sizes = _as_model_data(data)
+    _check_arguments(fit.model, [*arrays, *dict(sizes), *fit.hyperparameters], _parameters(fit.model))
+    return _predict(fit, arrays, sizes, _as_seed(seed))

@@ -1,10 +1,11 @@
-"""The result of a fit: ``Fit``, its draws, and their ArviZ conversion and summary."""
+"""The result of a fit of any model: ``Fit``, its draws, and their ArviZ conversion and summary."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpyro.infer import log_likelihood as _log_likelihood
@@ -13,45 +14,83 @@ from widgets.inference._arviz import az
 from widgets.inference.checks import _check_model, as_data
 from widgets.inference.compiled import _return_freed_memory, _to_numpy
 from widgets.inference.diagnostics import Diagnostics, _diagnose
-from widgets.inference.models import _call_with_priors
-from widgets.inference.predictive import posterior_predictive
+from widgets.inference.models import _call_with_priors, _regression_model
+from widgets.inference.predictive import sample_posterior_predictive
 from widgets.inference.priors import TUTORIAL_PRIORS, Priors
 
 HDI_PROB = 0.94
 
+# The regression's dims in ArviZ: its data points along "obs".
+_REGRESSION_DIMS = {"y": ["obs"], "x": ["obs"]}
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Fit:
-    """The result of :func:`fit`: posterior draws and what ArviZ says of them.
+    """The result of :func:`fit_model` or :func:`fit`: posterior draws and what ArviZ says of them.
 
     Attributes
     ----------
     samples : dict of str to numpy.ndarray
-        Posterior draws, each of shape ``(chains, draws)`` (plus event dims).
+        Posterior draws of the latent and deterministic sites, each of shape
+        ``(chains, draws)`` plus the site's own shape.
     sample_stats : dict of str to numpy.ndarray
         Per-draw sampler statistics (``diverging``, ``lp``, ``energy``,
         ``acceptance_rate``, ``n_steps``, ``step_size``), shape ``(chains, draws)``.
     log_likelihood : dict of str to numpy.ndarray
-        Pointwise log-likelihood of each observed site, ``(chains, draws, n)``.
-    x, y : numpy.ndarray
-        The data that were fitted.
-    priors : Priors
-        The priors that were used.
+        Pointwise log-likelihood of each observed site, ``(chains, draws)``
+        plus the site's shape.
+    observed_data : dict of str to numpy.ndarray
+        The value of each observed site.
+    data : dict
+        The model's data arguments that were fitted: arrays, and integer sizes.
+    hyperparameters : dict
+        The model's other arguments, such as the regression's ``priors``.
     model : callable
-        The NumPyro model that was fitted.
+        The NumPyro model that was fitted, called as ``model(**data, **hyperparameters)``.
     seed : int
         The seed of the run.
+    latent_sites : tuple of str
+        The names in `samples`, sorted.
+    observed_arguments : dict of str to str or None
+        Each observed site's data argument (None if the model computes what it
+        observes): :func:`sample_posterior_predictive` leaves these out.
+    dims : dict of str to list of str
+        Dimension names of sites and data, for ArviZ (from the model's plates
+        unless given).
     """
 
     samples: dict[str, np.ndarray]
     sample_stats: dict[str, np.ndarray]
     log_likelihood: dict[str, np.ndarray]
-    x: np.ndarray
-    y: np.ndarray
-    priors: Priors
+    observed_data: dict[str, np.ndarray]
+    data: dict[str, Any]
+    hyperparameters: dict[str, Any]
     model: Callable
     seed: int
     latent_sites: tuple[str, ...]
+    observed_arguments: dict[str, str | None]
+    dims: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def x(self) -> np.ndarray:
+        """The regression's inputs (a fit of :func:`fit`)."""
+        return self._regression("x", self.data)
+
+    @property
+    def y(self) -> np.ndarray:
+        """The regression's observations (a fit of :func:`fit`)."""
+        return self._regression("y", self.data)
+
+    @property
+    def priors(self) -> Priors:
+        """The regression's priors (a fit of :func:`fit`)."""
+        return self._regression("priors", self.hyperparameters)
+
+    def _regression(self, name: str, arguments: dict) -> Any:
+        if name not in arguments:
+            # An AttributeError, so that hasattr(fit, name) is False for other models.
+            raise AttributeError(f"this fit's model takes no {name!r}; its arguments are {sorted(arguments)}")
+        return arguments[name]
 
     @classmethod
     def from_mcmc(
@@ -89,33 +128,44 @@ class Fit:
             samples=samples,
             sample_stats=stats,
             log_likelihood=_to_numpy(loglik),
-            x=x_arr,
-            y=y_arr,
-            priors=priors,
-            model=model,
+            observed_data={"y": y_arr},
+            data={"x": x_arr, "y": y_arr},
+            hyperparameters={"priors": priors},
+            model=_regression_model(model),
             seed=int(seed),
             latent_sites=tuple(sorted(samples)),
+            observed_arguments={"y": "y"},
+            dims=dict(_REGRESSION_DIMS),
         )
 
     @functools.cached_property
     def idata(self) -> az.InferenceData:
         """The fit as ``arviz.InferenceData``.
 
-        Groups: ``posterior``, ``sample_stats``, ``log_likelihood``,
-        ``posterior_predictive`` (at the observed ``x``), ``observed_data`` and
-        ``constant_data`` (``x``).
+        Groups: ``posterior``, ``sample_stats``, ``log_likelihood`` (one
+        variable per observed site), ``posterior_predictive`` (the observed
+        sites replicated at the fitted data, by :func:`sample_posterior_predictive`),
+        ``observed_data`` and ``constant_data`` (the other data arguments).
         """
-        replicated = posterior_predictive(self, self.x, seed=self.seed)
+        replicated = sample_posterior_predictive(self, seed=self.seed)
         shape = next(iter(self.samples.values())).shape[:2]
-        dims = {"y": ["obs"], "x": ["obs"]}
+        observed_arguments = set(self.observed_arguments.values())
         return az.from_dict(
             posterior=self.samples,
             sample_stats=self.sample_stats,
             log_likelihood=self.log_likelihood,
-            posterior_predictive={name: v.reshape(shape + v.shape[1:]) for name, v in replicated.items()},
-            observed_data={"y": self.y},
-            constant_data={"x": self.x},
-            dims=dims,
+            posterior_predictive={
+                name: v.reshape(shape + v.shape[1:])
+                for name, v in replicated.items()
+                if name in self.observed_data
+            },
+            observed_data=self.observed_data,
+            constant_data={
+                k: np.asarray(v)
+                for k, v in self.data.items()
+                if v is not None and k not in observed_arguments
+            },
+            dims=self.dims,
         )
 
     def summary(self, var_names: list[str] | None = None, *, round_to: int | None = None):
@@ -143,5 +193,5 @@ class Fit:
 
     @functools.cached_property
     def diagnostics(self) -> Diagnostics:
-        """Divergences, worst R-hat and bulk ESS, and a verdict in words."""
+        """Divergences (in all and per chain), worst R-hat and bulk ESS, and a verdict in words."""
         return _diagnose(self.idata, list(self.latent_sites))

@@ -4,6 +4,11 @@
 :mod:`widgets.inference.adaptation`, so that the run length is an argument of
 the compiled code; the chains run vectorized, sequentially or split over host
 devices. Samplers are kept by ``(model, num_chains, chain_method)``.
+
+A model is called with named arguments, ``model(**data, **sizes,
+**hyperparameters)``: its data and hyperparameters are dicts of arrays, traced,
+so new values of the same shapes reuse the compiled programs; its sizes (such
+as the eight schools' ``J``) are static integers, part of the programs.
 """
 
 from __future__ import annotations
@@ -21,8 +26,7 @@ from numpyro.infer import NUTS
 from numpyro.infer import log_likelihood as _log_likelihood
 
 from widgets.inference.adaptation import _adapt, _warmup_windows
-from widgets.inference.models import _call_with_priors
-from widgets.inference.priors import Priors
+from widgets.inference.models import _bound, _observed_values
 
 CHAIN_METHODS = ("auto", "parallel", "vectorized", "sequential")
 # With a progress callback, the run is split into jitted chunks, about this many
@@ -99,22 +103,24 @@ class _Sampler:
     Attributes
     ----------
     compiled_for : set
-        The ``(data shape, prior family)`` signatures this sampler has run
-        with: new ones compile the programs (or load them from JAX's cache).
+        The signatures (:func:`_signature`: data shapes and dtypes,
+        hyperparameter structure, sizes) this sampler has run with: new ones
+        compile the programs (or load them from JAX's cache).
     """
 
     def __init__(self, model, num_chains, chain_method):
         self.model = model
+        self.bound = _bound(model)
         self.num_chains = num_chains
         devices = _chain_devices(chain_method, num_chains)
         self.mesh = (
             jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",)) if devices > 1 else None
         )
         self.sequential = chain_method == "sequential"
-        self.kernel = NUTS(_call_with_priors(model), adapt_step_size=False, adapt_mass_matrix=False)
-        self.init = jax.jit(self._init)
-        self.advance = jax.jit(self._advance, donate_argnums=(0, 1))
-        self.finish = jax.jit(self._finish)
+        self.kernel = NUTS(self.bound, adapt_step_size=False, adapt_mass_matrix=False)
+        self.init = jax.jit(self._init, static_argnames="sizes")
+        self.advance = jax.jit(self._advance, donate_argnums=(0, 1), static_argnames="sizes")
+        self.finish = jax.jit(self._finish, static_argnames="sizes")
         self.compiled_for: set = set()
 
     def _map_chains(self, one_chain, batched, shared):
@@ -139,15 +145,15 @@ class _Sampler:
         )
         return sharded(*batched, *shared)
 
-    def _init(self, seed, x, y, priors):
+    def _init(self, seed, data, hyperparameters, sizes):
         keys = jax.random.split(jax.random.PRNGKey(seed), self.num_chains)
 
-        def one_chain(key, x, y, priors):
+        def one_chain(key, data, hyperparameters):
             # NUTS.init on a whole batch of keys would vmap the kernel's stored
             # sample function once more at every retrace; one key at a time is safe.
             # num_warmup=0: the kernel itself never adapts (see _advance). Its
             # initial state does not depend on num_warmup.
-            state = self.kernel.init(key, 0, None, (x, y, priors), {})
+            state = self.kernel.init(key, 0, None, (data, hyperparameters, sizes), {})
             buffers = jax.tree.map(
                 lambda v: jnp.zeros((MAX_NUM_SAMPLES,) + jnp.shape(v), jnp.asarray(v).dtype),
                 _record(state),
@@ -156,15 +162,19 @@ class _Sampler:
 
         # Mapped like `advance`, so that every chunk gets its state laid out (sharded)
         # the same way and jit never compiles a second variant.
-        return self._map_chains(one_chain, (keys,), (x, y, priors))
+        chains = self._map_chains(one_chain, (keys,), (data, hyperparameters))
+        return chains, _observed_values(self.model, data, hyperparameters, sizes)
 
-    def _advance(self, states, buffers, start, stop, num_warmup, target_accept_prob, x, y, priors):
-        def one_chain(state, buffer, start, stop, num_warmup, target_accept_prob, x, y, priors):
+    def _advance(
+        self, states, buffers, start, stop, num_warmup, target_accept_prob, data, hyperparameters, sizes
+    ):
+        def one_chain(state, buffer, start, stop, num_warmup, target_accept_prob, data, hyperparameters):
+            args = (data, hyperparameters, sizes)
             schedule = (num_warmup, *_warmup_windows(num_warmup))
 
             def body(i, carry):
                 state, buffer = carry
-                new = self.kernel.sample(state, (x, y, priors), {})
+                new = self.kernel.sample(state, args, {})
                 warming = state.i < num_warmup
                 adapt_state = jax.lax.cond(
                     warming,
@@ -186,24 +196,38 @@ class _Sampler:
 
             return jax.lax.fori_loop(start, stop, body, (state, buffer))
 
-        shared = (start, stop, num_warmup, target_accept_prob, x, y, priors)
+        shared = (start, stop, num_warmup, target_accept_prob, data, hyperparameters)
         states, buffers = self._map_chains(one_chain, (states, buffers), shared)
         # A small output that is ready when this chunk is, and is not donated
         # to the next chunk, so that it can be waited on.
         return states, buffers, states.i + 0
 
-    def _finish(self, buffers, start, x, y, priors):
+    def _finish(self, buffers, start, data, hyperparameters, sizes):
         """Draws ``start`` to ``start + _FINISH_BLOCK`` of each chain: constrained, with log-likelihoods."""
         block = jax.tree.map(lambda b: jax.lax.dynamic_slice_in_dim(b, start, _FINISH_BLOCK, axis=1), buffers)
-        args = (x, y, priors)
+        args = (data, hyperparameters, sizes)
         constrain = self.kernel.postprocess_fn(args, {})
         samples = jax.vmap(jax.vmap(constrain))(block["z"])
-        loglik = _log_likelihood(_call_with_priors(self.model), samples, *args, batch_ndims=2, parallel=True)
+        loglik = _log_likelihood(self.bound, samples, *args, batch_ndims=2, parallel=True)
         return samples, {k: block[k] for k in _STATS}, loglik
 
-    def run(self, seed, num_warmup, num_samples, target_accept_prob, x, y, priors, progress=None):
-        """Run the chains; return NumPy samples, statistics, log-likelihoods and the latent sites."""
-        states, buffers = self.init(seed, x, y, priors)
+    def run(
+        self, seed, num_warmup, num_samples, target_accept_prob, data, hyperparameters, sizes, progress=None
+    ):
+        """Run the chains.
+
+        Returns
+        -------
+        samples, stats, loglik : dict of str to numpy.ndarray
+            Constrained draws (latent and deterministic sites), sampler
+            statistics and pointwise log-likelihood of each observed site, each
+            of shape ``(chains, num_samples, ...)``.
+        latent_sites : tuple of str
+            The names in ``samples``, sorted.
+        observed : dict of str to numpy.ndarray
+            The values of the observed sites.
+        """
+        (states, buffers), observed = self.init(seed, data, hyperparameters, sizes=sizes)
         total = num_warmup + num_samples
         warmup, target = np.int32(num_warmup), np.float32(target_accept_prob)
         chunks = 1 if progress is None else self._progress_chunks(total)
@@ -214,7 +238,9 @@ class _Sampler:
         # for each chunk's small token in turn and report it.
         finished = []
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-            states, buffers, token = self.advance(states, buffers, start, stop, warmup, target, x, y, priors)
+            states, buffers, token = self.advance(
+                states, buffers, start, stop, warmup, target, data, hyperparameters, sizes=sizes
+            )
             finished.append((stop, token))
         if progress is not None:
             for stop, token in finished:
@@ -222,7 +248,7 @@ class _Sampler:
                 progress(float(stop) / total)
         blocks = jax.device_get(
             [
-                self.finish(buffers, np.int32(first), x, y, priors)
+                self.finish(buffers, np.int32(first), data, hyperparameters, sizes=sizes)
                 for first in range(0, num_samples, _FINISH_BLOCK)
             ]
         )
@@ -237,7 +263,7 @@ class _Sampler:
             }
             for part in range(3)
         )
-        return samples, stats, loglik, tuple(sorted(samples))
+        return samples, stats, loglik, tuple(sorted(samples)), jax.device_get(observed)
 
     def _progress_chunks(self, total: int) -> int:
         """About PROGRESS_PER_SECOND reports per second of the previous run."""
@@ -268,6 +294,12 @@ def _sampler(model, num_chains: int, chain_method: str) -> _Sampler:
     return sampler
 
 
-def _signature(x: np.ndarray, priors: Priors) -> tuple:
-    """What, besides the sampler, decides its compiled programs: data shape, prior family."""
-    return x.shape, jax.tree.structure(priors)
+def _signature(data: dict, hyperparameters: dict, sizes: tuple) -> tuple:
+    """What, besides the sampler, decides its compiled programs.
+
+    The structure of the data and hyperparameters (names, and for the
+    regression's ``Priors`` the prior families), the shape and dtype of each
+    of their arrays, and the sizes.
+    """
+    leaves, structure = jax.tree.flatten((data, hyperparameters))
+    return structure, tuple((np.shape(v), np.result_type(v)) for v in leaves), sizes
