@@ -1,0 +1,339 @@
+"""The lessons through nbgrader 0.9.6's whole pipeline, on a course in a temporary folder.
+
+The course has one assignment per lesson, ``source/l1/`` and ``source/l2/``,
+and an ``nbgrader_config.py`` that ends with :func:`widgets.grading.nbgrader.configure`
+(the students' Jupyter gets the same config, as a JupyterHub course shares it).
+Lesson 1 has a private ``*_reference.py`` beside it, which must never leave the
+source folder. One module fixture runs the pipeline once, as a course does:
+the instructor generates and releases both assignments; three students
+(``full``, ``blank``, ``wrong``: every answer right, none, one multiple-choice
+answer wrong) fetch lesson 1, answer by editing its answer cells and submit;
+the instructor collects, autogrades and generates feedback, and grades the
+same submissions with the kit's own grader. Meanwhile nbgrader's
+``Validator``, as JupyterLab's Validate button calls it, checks the source,
+the students' copies of lesson 1 and an untouched copy of lesson 2. Every
+kernel runs at the same ``WIDGETS_CHALLENGE``. Each test asks one question of
+that run.
+"""
+
+import concurrent.futures
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.utils import compute_checksum
+
+from tests.grading.feedback_snapshot import WRONG
+from tests.grading.test_lessons_and_release import LESSONS
+from widgets.grading import notebooks
+from widgets.grading.release import leak_scan
+
+COURSE_ID = "widgets-course"
+ASSIGNMENTS = {"l1": LESSONS[0], "l2": LESSONS[1]}
+CHALLENGE = 271828  # WIDGETS_CHALLENGE of every kernel here: both graders draw the same checks
+REFERENCE_MARKER = "instructor-only-reference-7f3a"
+REFERENCE_MODULE = f'"""Lesson 1\'s private reference: never released."""\n\nMARKER = "{REFERENCE_MARKER}"\n'
+STUDENTS = {"full": {}, "blank": None, "wrong": {"l1-rhat": WRONG["l1-rhat"]}}
+TIMEOUT = 900  # seconds for one nbgrader command or grading run, far above what they take
+
+CONFIG = """\
+c = get_config()
+c.CourseDirectory.course_id = {course!r}
+c.Exchange.root = {exchange!r}
+from widgets.grading.nbgrader import configure
+configure(c)
+"""
+
+# What JupyterLab's Validate button runs (nbgrader's validate_assignment handler):
+# the config of the server's working folder and Jupyter's config folders, then the Validator.
+VALIDATE = """\
+import json, sys
+from nbgrader.apps import NbGrader
+from nbgrader.validator import Validator
+app = NbGrader()
+app.load_config_file()
+print(json.dumps(Validator(config=app.config).validate(sys.argv[1])))
+"""
+
+
+def run(args, *, cwd, env):
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, f"{args} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    return done
+
+
+def nbgrader(*args, cwd, env):
+    return run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env)
+
+
+def validate(path, *, cwd, env):
+    """Validate the notebook at `path` from `cwd`: the grade_ids of its failing cells, and what changed."""
+    done = run([sys.executable, "-c", VALIDATE, str(path)], cwd=cwd, env=env)
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    by_source = {c.source.strip(): notebooks.grade_id(c) for c in notebooks.read(path).cells}
+    failed = {by_source.get(f["source"], f["source"]) for f in results.get("failed", [])}
+    return {"failed": failed, "changed": results.get("changed", []), "errors": results.get("failed", [])}
+
+
+def without_markers(source: str) -> str:
+    """An answer cell's source as a student who knew the answer would write it: the solution, no markers."""
+    markers = (notebooks.BEGIN_SOLUTION, notebooks.END_SOLUTION)
+    return "\n".join(line for line in source.split("\n") if line.strip() not in markers)
+
+
+def answer(path, source_nb, wrong: dict) -> None:
+    """Fill in the answer cells of the notebook at `path`: the solution, or `wrong`'s by exercise."""
+    nb = notebooks.read(path)
+    solutions = {notebooks.grade_id(c): c.source for c in source_nb.cells if notebooks.is_solution(c)}
+    for cell in nb.cells:
+        if notebooks.is_solution(cell):
+            gid = notebooks.grade_id(cell)
+            cell.source = wrong.get(gid.removesuffix("-answer")) or without_markers(solutions[gid])
+    nbformat.write(nb, str(path))
+
+
+def points_of(nb) -> dict:
+    return {notebooks.grade_id(c): notebooks.nbgrader(c)["points"] for c in nb.cells if notebooks.is_test(c)}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    top = tmp_path_factory.mktemp("nbgrader")
+    root, exchange, homes = top / "course", top / "exchange", top / "students"
+    for folder in (root, exchange, homes):
+        folder.mkdir()
+    env = {
+        **os.environ,
+        "WIDGETS_CHALLENGE": str(CHALLENGE),
+        "JUPYTER_CONFIG_DIR": str(top / "jupyter-config"),  # no user-wide nbgrader config
+        # nbgrader runs alembic, the venv's command, to set up its gradebook.
+        "PATH": os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        # As in class, kernels load what an earlier one compiled (the cache is this test's own).
+        "WIDGETS_COMPILATION_CACHE": str(top / "jax-cache"),
+    }
+    env.pop("WIDGETS_NBGRADER_SOURCE", None)
+    config = CONFIG.format(course=COURSE_ID, exchange=str(exchange))
+    (root / "nbgrader_config.py").write_text(config)
+    # The config a course gives its students' Jupyter (as a JupyterHub's shared one): Validate runs
+    # with configure's 300 s per cell, not nbgrader's 30 s, which a slow kernel start exceeds.
+    (top / "student-config").mkdir()
+    (top / "student-config" / "nbgrader_config.py").write_text(config)
+    student_env = {**env, "JUPYTER_CONFIG_DIR": str(top / "student-config")}
+    for assignment, lesson in ASSIGNMENTS.items():
+        (root / "source" / assignment).mkdir(parents=True)
+        shutil.copy(lesson, root / "source" / assignment)
+    reference = root / "source" / "l1" / f"{LESSONS[0].stem}_reference.py"
+    reference.write_text(REFERENCE_MODULE)
+
+    for assignment in ASSIGNMENTS:
+        nbgrader("generate_assignment", assignment, cwd=root, env=env)
+        nbgrader("release_assignment", assignment, cwd=root, env=env)
+    student_flags = [
+        f"--course={COURSE_ID}",
+        f"--Exchange.root={exchange}",
+        f"--Exchange.cache={top / 'cache'}",
+    ]
+    copies = {}
+    for student, wrong in STUDENTS.items():
+        home = homes / student
+        home.mkdir()
+        nbgrader("fetch_assignment", "l1", *student_flags, cwd=home, env=env)
+        copies[student] = home / "l1" / LESSONS[0].name
+        if wrong is not None:
+            answer(copies[student], notebooks.read(LESSONS[0]), wrong)
+    nbgrader("fetch_assignment", "l2", *student_flags, cwd=homes / "blank", env=env)
+
+    # The kit grader's folder: <student>/<lesson>.ipynb, the same files the students submit.
+    kit = top / "kit-submissions"
+    for student, path in copies.items():
+        (kit / student).mkdir(parents=True)
+        shutil.copy(path, kit / student)
+
+    # The instructor validates the source in the course folder (its config), a student in their own (none).
+    validations = {
+        "l1 source": (root / "source" / "l1" / LESSONS[0].name, root),
+        "l2 release": (homes / "blank" / "l2" / LESSONS[1].name, homes / "blank"),
+        **{f"l1 {student}": (path, homes / student) for student, path in copies.items()},
+    }
+
+    def autograde():
+        for student in STUDENTS:
+            nbgrader("submit", "l1", *student_flags, f"--student={student}", cwd=homes / student, env=env)
+        nbgrader("collect", "l1", cwd=root, env=env)
+        nbgrader("autograde", "l1", cwd=root, env=env)
+        nbgrader("generate_feedback", "l1", cwd=root, env=env)
+
+    def kit_grade():
+        report = top / "kit-report"
+        args = ["grade", str(kit), "--source", str(root / "source" / "l1"), "--out", str(report)]
+        args += ["--no-sandbox", "--jobs", "1", "--challenge", str(CHALLENGE), "--timeout", str(TIMEOUT)]
+        run([sys.executable, "-m", "widgets.grading", *args], cwd=top, env=env)
+        rows = json.loads((report / "grades.json").read_text())["rows"]
+        return {(r["student"], r["grade_id"]): r["points"] for r in rows}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        graded = pool.submit(autograde)
+        kit_points = pool.submit(kit_grade)
+        validated = {
+            name: pool.submit(validate, path, cwd=cwd, env=env if cwd == root else student_env)
+            for name, (path, cwd) in validations.items()
+        }
+        graded.result()
+        results = {name: future.result() for name, future in validated.items()}
+        kit_points = kit_points.result()
+
+    nbgrader_points = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
+        for student in STUDENTS:
+            notebook = gb.find_submission_notebook(LESSONS[0].stem, "l1", student)
+            nbgrader_points.update({(student, g.name): g.auto_score for g in notebook.grades})
+    return {
+        "root": root,
+        "validated": results,
+        "nbgrader_points": nbgrader_points,
+        "kit_points": kit_points,
+    }
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_release_leaks_nothing_and_holds_no_reference_module(course, assignment):
+    """Does generate_assignment release no solution line, marker or *_reference.py (the kit's leak scan)?"""
+    release = course["root"] / "release" / assignment
+    assert sorted(p.name for p in release.iterdir()) == [ASSIGNMENTS[assignment].name]
+    assert leak_scan(release, course["root"] / "source" / assignment) == []
+
+
+def test_the_reference_module_reaches_neither_the_release_nor_autograde(course):
+    """Is lesson 1's *_reference.py kept out of release/, the exchange, the students' and autograded/?"""
+    root = course["root"]
+    assert (root / "source" / "l1" / f"{LESSONS[0].stem}_reference.py").is_file()
+    copied = [
+        p for p in root.parent.rglob("*_reference.py") if "source" not in p.relative_to(root.parent).parts
+    ]
+    assert copied == []
+    assert sorted(p.name for p in (root / "autograded").rglob("*.py")) == []
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_multiple_choice_test_cell_carries_the_digest_of_its_key(course, assignment):
+    """Does every released one_of test cell hold {salt, sha256} of the source's key?"""
+    source = notebooks.read(ASSIGNMENTS[assignment])
+    released = notebooks.read(course["root"] / "release" / assignment / ASSIGNMENTS[assignment].name)
+    released_tests = {notebooks.grade_id(c): c for c in released.cells if notebooks.is_test(c)}
+    choices = [notebooks.check_call(c) for c in source.cells if notebooks.is_test(c)]
+    choices = [call for call in choices if call["check"] == "one_of"]
+    assert choices
+    for call in choices:
+        key = notebooks.solution_value(source, call["answers"][0])
+        stored = released_tests[call["grade_id"]].metadata["widgets"]
+        assert stored["sha256"] == notebooks.digest(key, stored["salt"])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_digests_leave_nbgraders_checksums_alone(course, assignment):
+    """Is each released test cell's nbgrader checksum that of the cell as released, digest and all?"""
+    released = notebooks.read(course["root"] / "release" / assignment / ASSIGNMENTS[assignment].name)
+    for cell in filter(notebooks.is_test, released.cells):
+        assert notebooks.nbgrader(cell)["checksum"] == compute_checksum(cell)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_answer_cells_hold_the_kits_stub_which_does_not_raise(course, assignment):
+    """Is every solution region released as the kit's stub, with no NotImplementedError to stop Run All?"""
+    released = notebooks.read(course["root"] / "release" / assignment / ASSIGNMENTS[assignment].name)
+    answers = [c.source for c in released.cells if notebooks.is_solution(c)]
+    assert answers
+    first, second = notebooks.CODE_STUB.split("\n")
+    stub = re.compile(rf"^(?P<indent>[ \t]*){re.escape(first)}\n(?P=indent){re.escape(second)}$", re.M)
+    for source in answers:
+        assert stub.search(source), source
+        assert "NotImplementedError" not in source
+
+
+def test_the_source_passes_validate(course):
+    """Does nbgrader's Validate pass the source lesson, every test cell at full points?"""
+    assert course["validated"]["l1 source"] == {"failed": set(), "changed": [], "errors": []}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_validate_fails_an_untouched_release_on_every_test_cell(course, assignment):
+    """Does Validate fail a blank notebook on every test cell (the bug: it said "Success")?"""
+    result = course["validated"]["l1 blank" if assignment == "l1" else "l2 release"]
+    assert result["changed"] == []
+    assert result["failed"] == set(points_of(notebooks.read(ASSIGNMENTS[assignment])))
+
+
+def test_validate_fails_one_wrong_answer_on_exactly_its_cell(course):
+    """Does Validate fail a copy with one wrong multiple-choice answer on that test cell alone?"""
+    result = course["validated"]["l1 wrong"]
+    assert result["changed"] == [] and result["failed"] == set(STUDENTS["wrong"])
+
+
+def test_validate_passes_a_full_answer(course):
+    """Does Validate pass a released copy whose answer cells a student filled in right?"""
+    assert course["validated"]["l1 full"] == {"failed": set(), "changed": [], "errors": []}
+
+
+def expected_points(student: str) -> dict:
+    points = points_of(notebooks.read(LESSONS[0]))
+    wrong = STUDENTS[student]
+    return {(student, gid): (0 if wrong is None or gid in wrong else p) for gid, p in points.items()}
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_autograde_gives_the_expected_points(course, student):
+    """Does nbgrader's autograde give full points to right answers and 0 to blank and wrong ones?"""
+    got = {k: v for k, v in course["nbgrader_points"].items() if k[0] == student}
+    assert got == pytest.approx(expected_points(student))
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_autograde_agrees_with_the_kit_grader(course, student):
+    """Do nbgrader's autograde and the kit's grader give every exercise the same points?"""
+    nbgrader_points = {k: v for k, v in course["nbgrader_points"].items() if k[0] == student}
+    kit_points = {k: v for k, v in course["kit_points"].items() if k[0] == student}
+    assert nbgrader_points == pytest.approx(kit_points)
+
+
+def visible_text(html: str) -> str:
+    """The feedback page without its embedded images (base64 holds digits by chance)."""
+    return re.sub(r"base64,[A-Za-z0-9+/=\s]+", "base64,", html)
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_feedback_shows_no_hidden_test_challenge_or_reference(course, student):
+    """Does the feedback page hold no hidden-test marker, no challenge value and no reference module?"""
+    page = course["root"] / "feedback" / student / "l1" / f"{LESSONS[0].stem}.html"
+    text = visible_text(page.read_text())
+    assert all(gid in text for gid in points_of(notebooks.read(LESSONS[0])))  # it shows the test cells
+    assert "BEGIN HIDDEN" not in text
+    assert not re.search(rf"\b{CHALLENGE}\b", text)
+    assert REFERENCE_MARKER not in text
+
+
+def test_configure_sets_what_the_lessons_need(tmp_path, monkeypatch):
+    """Does configure put WriteKeys before ClearSolutions, skip *_reference.py, set timeout, stub, source?"""
+    from nbgrader.preprocessors import ClearSolutions
+    from traitlets.config import Config
+
+    from widgets.grading.nbgrader import WriteKeys, configure
+
+    monkeypatch.delenv("WIDGETS_NBGRADER_SOURCE", raising=False)
+    c = Config()
+    c.CourseDirectory.root = str(tmp_path)
+    c.CourseDirectory.source_directory = "lessons"
+    configure(c)
+    steps = c.GenerateAssignment.preprocessors
+    assert steps.index(WriteKeys) == steps.index(ClearSolutions) - 1
+    assert os.environ["WIDGETS_NBGRADER_SOURCE"] == str(tmp_path / "lessons")
+    assert c.Execute.timeout == 300
+    assert c.ClearSolutions.code_stub["python"] == notebooks.CODE_STUB
+    ignored = c.CourseDirectory.ignore.get_value([".ipynb_checkpoints"])
+    assert ignored == [".ipynb_checkpoints", "*_reference.py"]
