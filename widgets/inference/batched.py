@@ -72,7 +72,12 @@ class _BatchedSampler:
 
     @staticmethod
     def _map_fits(one_fit, batched, shared, devices):
-        """``one_fit(*batched[i], *shared)`` for each fit i, split over `devices` host devices."""
+        """``one_fit(*batched[i], *shared)`` for each fit i, split over `devices` host devices.
+
+        Each device runs its share of the fits in lockstep: with the host devices
+        the lessons set up, every core gets fits to run (one device would leave
+        the others idle), and each lockstep group waits on fewer slow chains.
+        """
         vectorized = jax.vmap(one_fit, in_axes=(0,) * len(batched) + (None,) * len(shared))
         if devices == 1:
             return vectorized(*batched, *shared)
