@@ -8,6 +8,7 @@ seeds are fixed, so a run is reproducible.
 """
 
 import numpy as np
+import numpyro
 import numpyro.distributions as dist
 import pytest
 
@@ -171,3 +172,16 @@ def test_student_t_regression_recovers_known_parameters():
         assert abs(mean - value) < Z_MAX * np.hypot(sd, mcse), (name, mean, sd, value)
     normal = fit(x, y, seed=3).summary()
     assert abs(normal.loc["sigma", "mean"] - truth["sigma"]) > Z_MAX * normal.loc["sigma", "sd"]
+
+
+def coin_flips(n, y=None):
+    """A model with a discrete latent site: which of two coins made the n flips."""
+    which = numpyro.sample("which", dist.Bernoulli(0.5))
+    with numpyro.plate("flips", n):
+        numpyro.sample("y", dist.Bernoulli(0.3 + 0.4 * which), obs=y)
+
+
+def test_fit_model_refuses_discrete_latent_sites():
+    """Does fit_model name a discrete latent site and say what to do, before sampling?"""
+    with pytest.raises(ValueError, match="continuous latent sites only .*'which' is discrete"):
+        fit_model(coin_flips, {"n": 5, "y": np.array([1, 0, 1, 1, 0])})

@@ -229,17 +229,25 @@ def _model_sites(
     dims : dict of str to list of str
         Dimension names of sample and deterministic sites whose batch dims are
         plates, named as ArviZ's ``from_numpyro`` names them.
+
+    Raises
+    ------
+    ValueError
+        If a latent site is discrete.
     """
     key = (model, signature)
     if key in _SITES:
         return _SITES[key]
     observes: dict = {}
     dims: dict = {}
+    discrete: list = []
 
     def run(data, hyperparameters):
         trace = handlers.trace(handlers.seed(_bound(model), 0)).get_trace(data, hyperparameters, sizes)
         by_identity = {id(v): name for name, v in data.items() if v is not None}
         for name, site in trace.items():
+            if site["type"] == "sample" and not site["is_observed"] and site["fn"].support.is_discrete:
+                discrete.append(name)
             if _is_observed(site):
                 same_name = name if data.get(name) is not None else None
                 observes[name] = by_identity.get(id(site["value"]), same_name)
@@ -249,6 +257,12 @@ def _model_sites(
         return 0
 
     jax.eval_shape(run, data, hyperparameters)
+    if discrete:
+        raise ValueError(
+            f"model must have continuous latent sites only (NUTS needs gradients); "
+            f"{', '.join(map(repr, discrete))} {'is' if len(discrete) == 1 else 'are'} discrete. "
+            "Marginalize them out by hand, or observe them"
+        )
     if len(_SITES) >= _MAX_SITES:
         del _SITES[next(iter(_SITES))]
     _SITES[key] = observes, dims
