@@ -41,6 +41,10 @@ PEER = {"pymc": "5.28.5", "nutpie": "0.16.8"}  # nutpie >= 0.16.9 needs Python >
 PEER_VENV = pathlib.Path(__file__).parent / ".peer-venv"
 PEER_NAME = " + ".join(f"{name} {version}" for name, version in PEER.items())
 NUM_DATA_SETS = 20
+TITLE = (
+    f"Against the best peer: same-shape re-fit with progress (n = 80, 4 chains x 1,500) vs {PEER_NAME}'s"
+    " compiled re-fit, in the 'tutorial's way' column"
+)
 
 # Each worker reads the data sets (one JSON line), compiles and warms up (not
 # timed), says "ready", then answers each line "i" with the seconds of re-fit i.
@@ -60,16 +64,27 @@ for line in sys.stdin:
     print(json.dumps(time.perf_counter() - start), flush=True)
 """
 
-_OURS = _WORKER.format(
-    setup="""
+
+def _ours(devices: int, chain_method: str) -> str:
+    """Code of a worker that re-fits with the kit on `devices` host devices."""
+    return _WORKER.format(
+        setup=f"""
 import numpyro
-numpyro.set_host_device_count(4)  # as the lessons do
+numpyro.set_host_device_count({devices})
 import numpy as np
 from widgets import inference
 reports = []
 """,
-    call="    inference.fit(x, y, seed=i, progress=reports.append)",
-)
+        call=f"    inference.fit(x, y, seed=i, chain_method={chain_method!r}, progress=reports.append)",
+    )
+
+
+# The kit's layouts of its 4 chains: how the lessons run (first), then the others worth comparing.
+LAYOUTS = {
+    "'auto' on 4 host devices, as the lessons set up": (4, "auto"),
+    "'auto' on 2 host devices, one per core here": (2, "auto"),
+    "'vectorized': 4 chains in lockstep on one device": (1, "vectorized"),
+}
 
 _NUTPIE = _WORKER.format(
     setup="""
@@ -157,40 +172,38 @@ class _Worker:
 
 
 def refit_against_nutpie(quick: bool) -> list[Row]:
-    """Same-shape re-fits, ours and nutpie's in turn: medians, minima and their ratios."""
-    name = f"same-shape re-fit with progress vs {PEER_NAME}'s compiled re-fit"
+    """Same-shape re-fits, each layout of ours and nutpie's in turn: medians, minima, ratios."""
     python, why = _peer_python()
     if python is None:
-        return [Row(name, float("nan"), target=f"not measured: no peer environment ({why})")]
+        return [Row("same-shape re-fit", float("nan"), target=f"not measured: no peer environment ({why})")]
     data = [[x.tolist(), y.tolist()] for x, y in (tutorial_data(seed) for seed in range(NUM_DATA_SETS))]
-    ours = _Worker(sys.executable, _OURS, data)
+    layouts = dict(list(LAYOUTS.items())[:1]) if quick else LAYOUTS
+    workers: dict[str, _Worker] = {}
     try:
-        theirs = _Worker(python, _NUTPIE, data)
-    except RuntimeError:
-        ours.close()
-        raise
-    seconds = {"ours": [], "theirs": []}
-    try:
-        for i in range(2, 2 + (15 if quick else 61)):
-            pair = [("ours", ours), ("theirs", theirs)]
-            for side, worker in pair if i % 2 else pair[::-1]:
-                seconds[side].append(worker.refit(i))
+        workers["nutpie"] = _Worker(python, _NUTPIE, data)
+        for layout, (devices, chain_method) in layouts.items():
+            workers[layout] = _Worker(sys.executable, _ours(devices, chain_method), data)
+        seconds = {side: [] for side in workers}
+        order = list(workers)
+        for i in range(2, 2 + (15 if quick else 41)):
+            for side in order if i % 2 else order[::-1]:
+                seconds[side].append(workers[side].refit(i))
     finally:
-        ours.close()
-        theirs.close()
-    median = Row(
-        f"{name} (n = 80, 4 x 1,500)",
-        statistics.median(seconds["ours"]),
-        tutorial=statistics.median(seconds["theirs"]),
-        target="faster than nutpie",
-    )
-    median.met = median.ours < median.tutorial
-    fastest = Row(
-        "  ... fastest of the same runs (least disturbed by other processes)",
-        min(seconds["ours"]),
-        tutorial=min(seconds["theirs"]),
-    )
-    return [median, fastest]
+        for worker in workers.values():
+            worker.close()
+    theirs = seconds.pop("nutpie")
+    rows = []
+    for layout, ours in seconds.items():
+        median = Row(
+            f"same-shape re-fit, {layout}",
+            statistics.median(ours),
+            tutorial=statistics.median(theirs),
+            target="faster",
+        )
+        median.met = median.ours < median.tutorial
+        fastest = Row("  ... fastest of the same runs", min(ours), tutorial=min(theirs))
+        rows += [median, fastest]
+    return rows
 
 
 def run(quick: bool) -> list[Row]:
@@ -203,4 +216,4 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()
     os.environ["WIDGETS_COMPILATION_CACHE"] = "off"  # as benchmarks/__main__.py: compile afresh
-    print_table("Against the best peer (nutpie's column is headed 'tutorial's way')", run(args.quick))
+    print_table(TITLE, run(args.quick))
