@@ -1,10 +1,13 @@
 """Fit: draws of the right shapes, and the ArviZ groups and summary a student needs, for any model."""
 
+import warnings
+
+import arviz as az
 import numpy as np
 import pytest
 from scipy import stats
 
-from widgets.inference import EIGHT_SCHOOLS, Priors
+from widgets.inference import EIGHT_SCHOOLS, Priors, fit_model, linear_regression, student_t_regression
 
 
 def test_fit_shapes_and_groups(fitted):
@@ -74,3 +77,25 @@ def test_a_fit_of_another_model_has_no_regression_data(schools_centered):
     assert not hasattr(schools_centered, "x") and not hasattr(schools_centered, "priors")
     with pytest.raises(AttributeError, match="takes no 'x'"):
         _ = schools_centered.x
+
+
+def test_loo_prefers_the_student_t_regression_on_data_with_outliers():
+    """Does LOO (from each fit's log_likelihood) prefer the Student-t model when 5 of 100 points are outliers?
+
+    The difference in elpd_loo must exceed 4 of its standard errors (from the
+    pointwise differences, as ArviZ's ``dse``): far beyond chance for 5 points
+    15 noise sds away.
+    """
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-2.0, 2.0, 100)
+    y = 1.5 * x - 0.5 + 0.3 * rng.normal(size=100)
+    y[:5] += 4.5
+    data = {"x": x, "y": y}
+    fits = [fit_model(model, data, seed=1).idata for model in (linear_regression, student_t_regression)]
+    with warnings.catch_warnings():
+        # A Normal likelihood's LOO on outliers has large Pareto k: ArviZ says so, as it should.
+        warnings.filterwarnings("ignore", "Estimated shape parameter of Pareto", UserWarning)
+        normal, robust = (az.loo(idata, pointwise=True).loo_i.values for idata in fits)
+    difference = robust - normal
+    standard_error = np.sqrt(difference.size * difference.var())
+    assert difference.sum() > 4 * standard_error, (difference.sum(), standard_error)
