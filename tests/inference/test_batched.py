@@ -9,15 +9,13 @@ reproducible.
 
 import jax
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
 import pytest
 from numpyro.infer import MCMC, NUTS
 from scipy import stats
 
 from tests.conftest import make_data
 from tests.inference.exact import exact_moments
-from widgets.inference import linear_regression
+from widgets.inference import eight_schools, eight_schools_noncentered, linear_regression
 from widgets.inference._arviz import az
 from widgets.inference.batched import fit_many
 
@@ -26,25 +24,6 @@ Z_MAX = 4.5
 # repeats the first data set, to see that identical data get their own chains.
 TRUTHS = [(1.5, -0.5, 0.3), (-2.0, 1.0, 0.5), (0.0, 0.0, 0.2), (3.0, 2.0, 1.0), (0.7, -1.5, 0.4)]
 EIGHT_SIGMA = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
-
-
-def eight_schools_centered(sigma, y=None):
-    """The eight schools in the centered parameterization (Rubin 1981)."""
-    mu = numpyro.sample("mu", dist.Normal(0.0, 5.0))
-    tau = numpyro.sample("tau", dist.HalfCauchy(5.0))
-    with numpyro.plate("school", sigma.shape[-1]):
-        theta = numpyro.sample("theta", dist.Normal(mu, tau))
-        numpyro.sample("obs", dist.Normal(theta, sigma), obs=y)
-
-
-def eight_schools_noncentered(sigma, y=None):
-    """The same model with theta = mu + tau * eta, eta standard normal."""
-    mu = numpyro.sample("mu", dist.Normal(0.0, 5.0))
-    tau = numpyro.sample("tau", dist.HalfCauchy(5.0))
-    with numpyro.plate("school", sigma.shape[-1]):
-        eta = numpyro.sample("eta", dist.Normal(0.0, 1.0))
-        theta = numpyro.deterministic("theta", mu + tau * eta)
-        numpyro.sample("obs", dist.Normal(theta, sigma), obs=y)
 
 
 def regression_batch():
@@ -123,18 +102,19 @@ def eight_schools_simulations(num_fits, seed):
     tau = np.abs(5.0 * rng.standard_cauchy(num_fits))
     theta = rng.normal(mu[:, None], tau[:, None], (num_fits, 8))
     y = rng.normal(theta, EIGHT_SIGMA)
-    return {"sigma": np.broadcast_to(EIGHT_SIGMA, (num_fits, 8)), "y": y}
+    return {"J": 8, "sigma": np.broadcast_to(EIGHT_SIGMA, (num_fits, 8)), "y": y}
 
 
 def test_eight_schools_centered_diverges_in_more_fits_than_non_centered():
     """Over data simulated from the prior, do more centered fits diverge than non-centered ones?
 
+    The kit's models, with the number of schools J a size shared by every fit.
     The counts are each fit's divergences after warmup; with thin = 1 they are
     the kept draws' diverging flags.
     """
     data = eight_schools_simulations(20, seed=0)
     options = {"seed": 2, "num_warmup": 200, "num_samples": 200, "num_chains": 2}
-    centered = fit_many(eight_schools_centered, data, **options)
+    centered = fit_many(eight_schools, data, **options)
     noncentered = fit_many(eight_schools_noncentered, data, **options)
     assert (centered.divergences > 0).sum() > (noncentered.divergences > 0).sum()
     for result in (centered, noncentered):
@@ -189,6 +169,7 @@ def test_progress_rises_to_one_and_changes_no_draw():
     [
         ({"data": {"x": np.zeros((3, 5)), "y": np.zeros((2, 5))}}, r"same number of fits .*x: 3, y: 2"),
         ({"data": {}}, "data must be a non-empty dict"),
+        ({"data": {"J": 8}}, "data needs at least one array with one row per fit"),
         ({"data": [np.zeros((3, 5))]}, "data must be a non-empty dict"),
         ({"data": {"x": 1.0, "y": np.zeros(1)}}, r"data\['x'\] must have a leading axis"),
         ({"data": {"x": np.zeros((3, 5)), "y": np.full((3, 5), np.nan)}}, r"data\['y'\] must be finite"),

@@ -65,9 +65,9 @@ class _BatchedSampler:
         # The kernel's own adaptation is off: it would build its schedule in Python
         # from num_warmup, one program per value. _adapt runs it on a traced schedule.
         self.kernel = NUTS(model, adapt_step_size=False, adapt_mass_matrix=False)
-        self.init = jax.jit(self._init, static_argnames=("num_samples", "devices"))
-        self.advance = jax.jit(self._advance, static_argnames=("devices",), donate_argnums=(0,))
-        self.finish = jax.jit(self._finish, static_argnames=("devices",))
+        self.init = jax.jit(self._init, static_argnames=("sizes", "num_samples", "devices"))
+        self.advance = jax.jit(self._advance, static_argnames=("sizes", "devices"), donate_argnums=(0,))
+        self.finish = jax.jit(self._finish, static_argnames=("sizes", "devices"))
         self.last_seconds = 0.0
 
     @staticmethod
@@ -89,7 +89,7 @@ class _BatchedSampler:
         sharded = jax.shard_map(vectorized, mesh=mesh, in_specs=specs, out_specs=P("fit"), check_vma=False)
         return sharded(*batched, *shared)
 
-    def _init(self, seed, data, *, num_samples, devices):
+    def _init(self, seed, data, *, sizes, num_samples, devices):
         num_fits = jax.tree.leaves(data)[0].shape[0]
         key = jax.random.PRNGKey(seed)
         # Fit i's keys depend on the seed and i only, not on the batch size.
@@ -101,7 +101,7 @@ class _BatchedSampler:
             def one_chain(key):
                 # One key at a time: NUTS.init on a batch of keys would wrap the
                 # kernel's stored sample function in vmap once more per trace.
-                state = self.kernel.init(key, 0, None, (), data)
+                state = self.kernel.init(key, 0, None, (), {**data, **dict(sizes)})
                 buffers = jax.tree.map(
                     lambda v: jnp.zeros((num_samples,) + jnp.shape(v), jnp.asarray(v).dtype), _record(state)
                 )
@@ -111,13 +111,13 @@ class _BatchedSampler:
 
         return self._map_fits(one_fit, (keys, data), (), devices)
 
-    def _advance(self, carry, data, start, stop, num_warmup, thin, target_accept_prob, *, devices):
+    def _advance(self, carry, data, start, stop, num_warmup, thin, target_accept_prob, *, sizes, devices):
         def one_fit(carry, data, start, stop, num_warmup, thin, target_accept_prob):
             schedule = (num_warmup, *_warmup_windows(num_warmup))
 
             def body(i, carry):
                 state, buffers, divergences = carry
-                new = self.kernel.sample(state, (), data)
+                new = self.kernel.sample(state, (), {**data, **dict(sizes)})
                 # The loop index (state.i too), shared by every chain: under vmap the
                 # cond stays a branch, so _adapt is skipped after warmup.
                 warming = i < num_warmup
@@ -151,20 +151,20 @@ class _BatchedSampler:
         # to the next chunk, so that it can be waited on.
         return carry, carry[0].i + 0
 
-    def _finish(self, buffers, data, *, devices):
+    def _finish(self, buffers, data, *, sizes, devices):
         """The kept draws constrained, deterministic sites included: (fit, chain, draw, ...)."""
 
         def one_fit(z, data):
-            constrain = self.kernel.postprocess_fn((), data)
+            constrain = self.kernel.postprocess_fn((), {**data, **dict(sizes)})
             return jax.vmap(jax.vmap(constrain))(z)
 
         return self._map_fits(one_fit, (buffers["z"], data), (), devices)
 
-    def run(self, seed, data, num_warmup, num_samples, thin, target_accept_prob, progress):
+    def run(self, seed, data, sizes, num_warmup, num_samples, thin, target_accept_prob, progress):
         """Run every fit; return NumPy draws, statistics and divergence counts."""
         num_fits = next(iter(data.values())).shape[0]
         devices = math.gcd(num_fits, jax.local_device_count())
-        carry = self.init(seed, data, num_samples=num_samples, devices=devices)
+        carry = self.init(seed, data, sizes=sizes, num_samples=num_samples, devices=devices)
         total = num_warmup + num_samples * thin
         chunks = 1 if progress is None else self._progress_chunks(total)
         bounds = np.linspace(0, total, chunks + 1).round().astype(np.int32)
@@ -174,14 +174,14 @@ class _BatchedSampler:
         # for Python; then wait for each chunk's token in turn and report it.
         finished = []
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-            carry, token = self.advance(carry, data, start, stop, *args, devices=devices)
+            carry, token = self.advance(carry, data, start, stop, *args, sizes=sizes, devices=devices)
             finished.append((stop, token))
         if progress is not None:
             for stop, token in finished:
                 token.block_until_ready()
                 progress(float(stop) / total)
         _, buffers, divergences = carry
-        samples = self.finish(buffers, data, devices=devices)
+        samples = self.finish(buffers, data, sizes=sizes, devices=devices)
         samples, stats, divergences = jax.device_get((samples, {k: buffers[k] for k in _STATS}, divergences))
         self.last_seconds = time.perf_counter() - started
         return samples, stats, divergences.sum(axis=1)
@@ -208,17 +208,25 @@ def _sampler(model: Callable, num_chains: int) -> _BatchedSampler:
     return sampler
 
 
-def _as_batched_data(data: Any) -> dict[str, np.ndarray]:
-    """Check `data`: named arrays (float32 or int32), one row per fit in each; raise a ValueError."""
+def _as_batched_data(data: Any) -> tuple[dict[str, np.ndarray], tuple[tuple[str, int], ...]]:
+    """Check `data`: named arrays (float32 or int32) with one row per fit, and integer sizes.
+
+    Integer scalars (the eight schools' ``J``) are sizes shared by every fit:
+    they may shape the model (``numpyro.plate("J", J)``), so they are compiled
+    in. Raise a ValueError for anything else.
+    """
     if not isinstance(data, Mapping) or not data:
         raise ValueError(
             "data must be a non-empty dict of the model's argument names to arrays with one row per "
             f"fit; got {data!r}"
         )
-    arrays = {}
+    arrays, sizes = {}, []
     for name, value in data.items():
         if not (isinstance(name, str) and name.isidentifier()):
             raise ValueError(f"data's keys must be the model's argument names; got {name!r}")
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            sizes.append((name, int(value)))
+            continue
         label = f"data[{name!r}]"
         array = _numeric_array(label, value)
         if array.ndim == 0 or array.shape[0] == 0:
@@ -235,13 +243,15 @@ def _as_batched_data(data: Any) -> dict[str, np.ndarray]:
         if bad.size:
             raise ValueError(f"{label} must be finite; got {array[tuple(bad[0])]} at index {tuple(bad[0])}")
         arrays[name] = array.astype(np.float32)
-    sizes = {name: array.shape[0] for name, array in arrays.items()}
-    if len(set(sizes.values())) > 1:
+    if not arrays:
+        raise ValueError(f"data needs at least one array with one row per fit; got only sizes {data!r}")
+    fits = {name: array.shape[0] for name, array in arrays.items()}
+    if len(set(fits.values())) > 1:
         raise ValueError(
             "data must have the same number of fits (leading axis) in every entry; got "
-            + ", ".join(f"{name}: {size}" for name, size in sizes.items())
+            + ", ".join(f"{name}: {size}" for name, size in fits.items())
         )
-    return arrays
+    return arrays, tuple(sorted(sizes))
 
 
 def fit_many(
@@ -264,8 +274,8 @@ def fit_many(
     All fits and chains run in lockstep (``jax.vmap``), split over the host
     devices when several divide the number of fits.
 
-    The program is compiled once per model, data shapes and dtypes, number of
-    chains and `num_samples`; new data of the same shapes, a new seed,
+    The program is compiled once per model, data shapes and dtypes, integer
+    sizes, number of chains and `num_samples`; new data of the same shapes, a new seed,
     `num_warmup` (up to ``MAX_NUM_WARMUP``), `thin`, `target_accept_prob` or
     `progress` all reuse it.
 
@@ -275,9 +285,10 @@ def fit_many(
         A NumPyro model taking the data as keyword arguments.
     data : dict of str to array_like
         The model's arguments, each with a leading axis of one row per fit
-        (a 1-D array gives one number per fit). Repeat an argument shared by
-        every fit (``np.broadcast_to``). Integers become int32, other numbers
-        float32; values must be finite.
+        (a 1-D array gives one number per fit). Repeat an array shared by
+        every fit (``np.broadcast_to``). Integer arrays become int32, other
+        numbers float32; values must be finite. An integer scalar is a size
+        shared by every fit (the eight schools' ``J``), compiled in.
     seed : int
         Seed of the run, in [0, 2**32). Fit i's chains get keys from the
         seed and i alone.
@@ -311,7 +322,7 @@ def fit_many(
         of fits, or a count, seed or option is out of range.
     """
     _check_model(model)
-    arrays = _as_batched_data(data)
+    arrays, sizes = _as_batched_data(data)
     num_chains = _as_count("num_chains", num_chains, minimum=1)
     num_warmup = _as_count("num_warmup", num_warmup, minimum=0, maximum=MAX_NUM_WARMUP)
     num_samples = _as_count("num_samples", num_samples, minimum=1, maximum=MAX_NUM_DRAWS)
@@ -324,13 +335,13 @@ def fit_many(
     if progress is not None:
         progress(0.0)
     samples, stats, divergences = _sampler(model, num_chains).run(
-        seed_array, arrays, num_warmup, num_samples, thin, target_accept_prob, progress
+        seed_array, arrays, sizes, num_warmup, num_samples, thin, target_accept_prob, progress
     )
     return BatchedFit(
         samples=samples,
         sample_stats=stats,
         divergences=divergences,
-        data=arrays,
+        data={**arrays, **dict(sizes)},
         model=model,
         seed=int(seed),
         thin=thin,
@@ -351,8 +362,8 @@ class BatchedFit:
     divergences : numpy.ndarray, shape (fit,)
         Divergent transitions of each fit after warmup, over all chains and
         every iteration (thinned away or kept).
-    data : dict of str to numpy.ndarray
-        The data that were fitted, one row per fit.
+    data : dict of str to numpy.ndarray or int
+        The data that were fitted, one row per fit, and the sizes shared by every fit.
     model : callable
         The NumPyro model.
     seed : int
@@ -364,7 +375,7 @@ class BatchedFit:
     samples: dict[str, np.ndarray]
     sample_stats: dict[str, np.ndarray]
     divergences: np.ndarray
-    data: dict[str, np.ndarray]
+    data: dict[str, np.ndarray | int]
     model: Callable
     seed: int
     thin: int
