@@ -2,11 +2,12 @@
 
 Both sides re-fit the tutorial's regression to new data of the same length
 (n = 80; 4 chains, 500 warmup + 1,000 draws) and both are timed in this run,
-call by call in turn (ours, theirs, ours, theirs, ...), each in its own fresh
-process that does nothing while the other samples:
+call by call in turn (the order reversed every round), each side in its own
+fresh process that does nothing while another samples:
 
-- ours: ``widgets.inference.fit(x, y, seed=i, progress=...)``, as FitPanel
-  calls it, with the 4 host devices the lessons set up;
+- ours: ``widgets.inference.fit(x, y, seed=i, chain_method=..., progress=...)``,
+  as FitPanel calls it, in each layout of ``LAYOUTS`` (first: "auto" on the
+  4 host devices the lessons set up; ``--quick`` measures that one only);
 - theirs: ``nutpie.compile_pymc_model(model)`` once (not timed), then per
   re-fit ``compiled.with_data(x=x, y=y)`` and ``nutpie.sample(..., chains=4,
   tune=500, draws=1000, progress_bar=False)``.
