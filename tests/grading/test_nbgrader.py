@@ -7,7 +7,8 @@ Lesson 1 has a private ``*_reference.py`` beside it, which must never leave the
 source folder. One module fixture runs the pipeline once, as a course does:
 the instructor generates and releases both assignments; three students
 (``full``, ``blank``, ``wrong``: every answer right, none, one multiple-choice
-answer wrong) fetch lesson 1, answer by editing its answer cells and submit;
+answer wrong) fetch lesson 1, answer by editing its answer cells and submit,
+and so does a fourth, who forges a multiple-choice digest;
 the instructor collects, autogrades and generates feedback, and grades the
 same submissions with the kit's own grader. Meanwhile nbgrader's
 ``Validator``, as JupyterLab's Validate button calls it, checks the source,
@@ -41,6 +42,9 @@ CHALLENGE = 271828  # WIDGETS_CHALLENGE of every kernel here: both graders draw 
 REFERENCE_MARKER = "instructor-only-reference-7f3a"
 REFERENCE_MODULE = f'"""Lesson 1\'s private reference: never released."""\n\nMARKER = "{REFERENCE_MARKER}"\n'
 STUDENTS = {"full": {}, "blank": None, "wrong": {"l1-rhat": WRONG["l1-rhat"]}}
+# A student who answers only the multiple-choice exercises, one wrongly, and writes the digest of
+# that wrong option into its test cell's metadata (nbgrader restores a test cell's source, not that).
+FORGER, FORGED = "forges-a-key", {"salt": "00", "sha256": notebooks.digest("A", "00")}
 TIMEOUT = 900  # seconds for one nbgrader command or grading run, far above what they take
 
 CONFIG = """\
@@ -99,6 +103,20 @@ def answer(path, source_nb, wrong: dict) -> None:
     nbformat.write(nb, str(path))
 
 
+def forge(path) -> None:
+    """As FORGER: answer l1-rhat wrongly ("A") and l1-ess rightly, and forge l1-rhat's digest for "A"."""
+    nb, ess = notebooks.read(path), notebooks.solution_value(notebooks.read(LESSONS[0]), "answer_ess")
+    for cell in nb.cells:
+        gid = notebooks.grade_id(cell)
+        if gid == "l1-rhat-answer":
+            cell.source = 'answer_rhat = "A"'
+        elif gid == "l1-ess-answer":
+            cell.source = f"answer_ess = {ess!r}"
+        elif gid == "l1-rhat":
+            cell.metadata["widgets"] = FORGED
+    nbformat.write(nb, str(path))
+
+
 def points_of(nb) -> dict:
     return {notebooks.grade_id(c): notebooks.nbgrader(c)["points"] for c in nb.cells if notebooks.is_test(c)}
 
@@ -141,13 +159,14 @@ def course(tmp_path_factory):
         f"--Exchange.cache={top / 'cache'}",
     ]
     copies = {}
-    for student, wrong in STUDENTS.items():
+    for student, wrong in [*STUDENTS.items(), (FORGER, None)]:
         home = homes / student
         home.mkdir()
         nbgrader("fetch_assignment", "l1", *student_flags, cwd=home, env=env)
         copies[student] = home / "l1" / LESSONS[0].name
         if wrong is not None:
             answer(copies[student], notebooks.read(LESSONS[0]), wrong)
+    forge(copies.pop(FORGER))
     nbgrader("fetch_assignment", "l2", *student_flags, cwd=homes / "blank", env=env)
 
     # The kit grader's folder: <student>/<lesson>.ipynb, the same files the students submit.
@@ -164,7 +183,7 @@ def course(tmp_path_factory):
     }
 
     def autograde():
-        for student in STUDENTS:
+        for student in [*STUDENTS, FORGER]:
             nbgrader("submit", "l1", *student_flags, f"--student={student}", cwd=homes / student, env=env)
         nbgrader("collect", "l1", cwd=root, env=env)
         nbgrader("autograde", "l1", cwd=root, env=env)
@@ -191,7 +210,7 @@ def course(tmp_path_factory):
 
     nbgrader_points = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
-        for student in STUDENTS:
+        for student in [*STUDENTS, FORGER]:
             notebook = gb.find_submission_notebook(LESSONS[0].stem, "l1", student)
             nbgrader_points.update({(student, g.name): g.auto_score for g in notebook.grades})
     return {
@@ -300,6 +319,16 @@ def test_autograde_agrees_with_the_kit_grader(course, student):
     nbgrader_points = {k: v for k, v in course["nbgrader_points"].items() if k[0] == student}
     kit_points = {k: v for k, v in course["kit_points"].items() if k[0] == student}
     assert nbgrader_points == pytest.approx(kit_points)
+
+
+def test_autograde_takes_multiple_choice_keys_from_the_source_not_the_students_metadata(course):
+    """Does a wrong option earn nothing under autograde though its test cell holds a forged digest of it?"""
+    autograded = course["root"] / "autograded" / FORGER / "l1" / LESSONS[0].name
+    cell = next(c for c in notebooks.read(autograded).cells if notebooks.grade_id(c) == "l1-rhat")
+    assert cell.metadata["widgets"] == FORGED  # nbgrader kept the forgery: only the source's key can tell
+    points = points_of(notebooks.read(LESSONS[0]))
+    expected = {(FORGER, gid): (p if gid == "l1-ess" else 0) for gid, p in points.items()}
+    assert {k: v for k, v in course["nbgrader_points"].items() if k[0] == FORGER} == pytest.approx(expected)
 
 
 def visible_text(html: str) -> str:
