@@ -15,7 +15,7 @@ numpyro.set_host_device_count(4)
 # kernels), except the rows that measure the kit's compilation cache itself.
 os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
 
-from benchmarks import browser, inference_steps, lessons, panels  # noqa: E402
+from benchmarks import batched, browser, inference_steps, lessons, panels, peers  # noqa: E402
 from benchmarks.timing import print_table  # noqa: E402
 
 
@@ -26,6 +26,8 @@ def main() -> None:
     print(f"# widgets benchmarks on {os.cpu_count()} cores, Python {platform.python_version()}")
     print("Medians of repeated runs; the tutorial's way is measured in the same run.")
     print_table("Inference (widgets.inference)", inference_steps.run(args.quick))
+    print_table("Batched fits (fit_many) against a loop of single fits", batched.run(args.quick))
+    print_table(peers.TITLE, peers.run(args.quick))
     print_table("Panels: one control move, Python side (value set -> marks updated)", panels.run(args.quick))
     print_table(
         "Lessons and grading (lessons: single runs; grading: medians of two)", lessons.run(args.quick)
