@@ -21,6 +21,7 @@ def test_every_public_name_is_importable_from_the_package():
     [
         ("fit", ("x", "y")),
         ("fit_model", ("model", "data")),
+        ("fit_many", ("model", "data")),
         ("fit_model_needs_compiling", ("model", "data")),
         ("sample_posterior_predictive", ("fit", "data")),
         ("fit_needs_compiling", ("x",)),

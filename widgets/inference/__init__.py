@@ -28,6 +28,9 @@ later move to ArviZ 1.x touches one place. One job per module:
 - :mod:`~widgets.inference.fitting`: ``fit_model`` for any model, ``fit`` for
   the regression, and whether each would compile (``fit_model_needs_compiling``,
   ``fit_needs_compiling``).
+- :mod:`~widgets.inference.batched`: ``fit_many``, many data sets fitted at once
+  in one compiled program (``BatchedFit``: draws, divergences, R-hat and ESS per
+  fit, ranks for simulation-based calibration).
 
 The running example is scalar linear regression, ``y = a*x + b + noise``, with
 the priors ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``, ``sigma ~ HalfNormal(1)``.
@@ -50,6 +53,7 @@ observed site named ``"y"``.
 """
 
 from widgets.inference.adaptation import MAX_NUM_WARMUP
+from widgets.inference.batched import BatchedFit, fit_many
 from widgets.inference.checks import as_data, describe_constraint
 from widgets.inference.diagnostics import ESS_MIN, RHAT_MAX, Diagnostics
 from widgets.inference.exact import exact_posterior_moments
@@ -94,6 +98,7 @@ __all__ = [
     "RHAT_MAX",
     "TEST_STATISTICS",
     "TUTORIAL_PRIORS",
+    "BatchedFit",
     "Diagnostics",
     "Fit",
     "Priors",
@@ -103,6 +108,7 @@ __all__ = [
     "eight_schools_noncentered",
     "exact_posterior_moments",
     "fit",
+    "fit_many",
     "fit_model",
     "fit_model_needs_compiling",
     "fit_needs_compiling",
