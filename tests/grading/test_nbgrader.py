@@ -33,6 +33,7 @@ from nbgrader.utils import compute_checksum
 
 from tests.grading.feedback_snapshot import WRONG
 from tests.grading.test_lessons_and_release import LESSONS
+from widgets.grading import nbgrader as nbgrader_setup
 from widgets.grading import notebooks
 from widgets.grading.release import leak_scan
 
@@ -269,7 +270,7 @@ def test_released_answer_cells_hold_the_kits_stub_which_does_not_raise(course, a
     released = notebooks.read(course["root"] / "release" / assignment / ASSIGNMENTS[assignment].name)
     answers = [c.source for c in released.cells if notebooks.is_solution(c)]
     assert answers
-    first, second = notebooks.CODE_STUB.split("\n")
+    first, second = nbgrader_setup.CODE_STUB.split("\n")
     stub = re.compile(rf"^(?P<indent>[ \t]*){re.escape(first)}\n(?P=indent){re.escape(second)}$", re.M)
     for source in answers:
         assert stub.search(source), source
@@ -363,6 +364,6 @@ def test_configure_sets_what_the_lessons_need(tmp_path, monkeypatch):
     assert steps.index(WriteKeys) == steps.index(ClearSolutions) - 1
     assert os.environ["WIDGETS_NBGRADER_SOURCE"] == str(tmp_path / "lessons")
     assert c.Execute.timeout == 300
-    assert c.ClearSolutions.code_stub["python"] == notebooks.CODE_STUB
+    assert c.ClearSolutions.code_stub["python"] == nbgrader_setup.CODE_STUB
     ignored = c.CourseDirectory.ignore.get_value([".ipynb_checkpoints"])
     assert ignored == [".ipynb_checkpoints", "*_reference.py"]

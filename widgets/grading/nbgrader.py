@@ -14,10 +14,14 @@ import os
 from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions, NbGraderPreprocessor
 
-from widgets.grading import notebooks, release
+from widgets.grading import release
 
 EXECUTE_TIMEOUT = 300  # seconds per cell: a sampler's first fit compiles for a while on a cold cache
 REFERENCE_MODULES = "*_reference.py"
+# nbgrader puts one stub wherever a solution region was, in a block or at the
+# top of a cell; `pass` does nothing silently at both (the kit's own release
+# writes `...` in blocks only: at the top of a cell it would show "Ellipsis").
+CODE_STUB = "# YOUR CODE HERE\npass"
 
 
 class WriteKeys(NbGraderPreprocessor):
@@ -45,7 +49,7 @@ def configure(c) -> None:
     * ``os.environ["WIDGETS_NBGRADER_SOURCE"]``: ``<CourseDirectory.root>/<source_directory>``,
       where checks under ``autograde`` read keys and reference modules;
     * ``Execute.timeout``: 300 s per cell, unless the config sets it;
-    * ``ClearSolutions.code_stub["python"]``: the kit's stub, which does not raise,
+    * ``ClearSolutions.code_stub["python"]``: :data:`CODE_STUB`, which does not raise,
       so that Run All runs past an open exercise.
 
     Parameters
@@ -97,4 +101,4 @@ def configure(c) -> None:
         c.Execute.timeout = EXECUTE_TIMEOUT
     stubs = ClearSolutions.class_traits()["code_stub"].default()  # other languages keep theirs
     stubs.update(c.ClearSolutions["code_stub"] if "code_stub" in c.ClearSolutions else {})
-    c.ClearSolutions.code_stub = {**stubs, "python": notebooks.CODE_STUB}
+    c.ClearSolutions.code_stub = {**stubs, "python": CODE_STUB}
