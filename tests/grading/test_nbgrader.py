@@ -7,12 +7,12 @@ Lesson 1 has a private ``*_reference.py`` beside it, which must never leave the
 source folder. One module fixture runs the pipeline once, as a course does:
 the instructor generates and releases both assignments; three students
 (``full``, ``blank``, ``wrong``: every answer right, none, one multiple-choice
-answer wrong) fetch lesson 1, answer by editing its answer cells and submit,
-and so does a fourth, who forges a multiple-choice digest;
-the instructor collects, autogrades and generates feedback, and grades the
-same submissions with the kit's own grader. Meanwhile nbgrader's
-``Validator``, as JupyterLab's Validate button calls it, checks the source,
-the students' copies of lesson 1 and an untouched copy of lesson 2. Every
+answer wrong in each lesson) fetch both lessons, answer by editing their answer
+cells and submit, and so does a fourth, who forges a multiple-choice digest in
+lesson 1; the instructor collects, autogrades and generates feedback, and grades
+the same submissions with the kit's own grader. Meanwhile nbgrader's
+``Validator``, as JupyterLab's Validate button calls it, checks lesson 1's
+source and every student's copy of each lesson. Every
 kernel runs at the same ``WIDGETS_CHALLENGE``. Each test asks one question of
 that run.
 """
@@ -42,10 +42,12 @@ ASSIGNMENTS = {"l1": LESSONS[0], "l2": LESSONS[1]}
 CHALLENGE = 271828  # WIDGETS_CHALLENGE of every kernel here: both graders draw the same checks
 REFERENCE_MARKER = "instructor-only-reference-7f3a"
 REFERENCE_MODULE = f'"""Lesson 1\'s private reference: never released."""\n\nMARKER = "{REFERENCE_MARKER}"\n'
-STUDENTS = {"full": {}, "blank": None, "wrong": {"l1-rhat": WRONG["l1-rhat"]}}
+# Each lesson's one wrong answer is a multiple choice, whose check needs nothing else.
+STUDENTS = {"full": {}, "blank": None, "wrong": {gid: WRONG[gid] for gid in ("l1-rhat", "l2-ppc")}}
 # A student who answers only the multiple-choice exercises, one wrongly, and writes the digest of
 # that wrong option into its test cell's metadata (nbgrader restores a test cell's source, not that).
 FORGER, FORGED = "forges-a-key", {"salt": "00", "sha256": notebooks.digest("A", "00")}
+WORKED = {**dict.fromkeys(STUDENTS, tuple(ASSIGNMENTS)), FORGER: ("l1",)}  # the assignments each one does
 TIMEOUT = 900  # seconds for one nbgrader command or grading run, far above what they take
 
 CONFIG = """\
@@ -159,40 +161,49 @@ def course(tmp_path_factory):
         f"--Exchange.root={exchange}",
         f"--Exchange.cache={top / 'cache'}",
     ]
-    copies = {}
+    copies = {}  # (student, assignment): the student's copy
     for student, wrong in [*STUDENTS.items(), (FORGER, None)]:
         home = homes / student
         home.mkdir()
-        nbgrader("fetch_assignment", "l1", *student_flags, cwd=home, env=env)
-        copies[student] = home / "l1" / LESSONS[0].name
-        if wrong is not None:
-            answer(copies[student], notebooks.read(LESSONS[0]), wrong)
-    forge(copies.pop(FORGER))
-    nbgrader("fetch_assignment", "l2", *student_flags, cwd=homes / "blank", env=env)
+        for assignment in WORKED[student]:
+            nbgrader("fetch_assignment", assignment, *student_flags, cwd=home, env=env)
+            lesson = ASSIGNMENTS[assignment]
+            copies[student, assignment] = home / assignment / lesson.name
+            if wrong is not None:
+                answer(copies[student, assignment], notebooks.read(lesson), wrong)
+    forge(copies.pop((FORGER, "l1")))
 
-    # The kit grader's folder: <student>/<lesson>.ipynb, the same files the students submit.
-    kit = top / "kit-submissions"
-    for student, path in copies.items():
-        (kit / student).mkdir(parents=True)
+    # The kit grader's folders: the source lessons side by side, and <student>/<lesson>.ipynb,
+    # the same files the students submit.
+    kit, kit_source = top / "kit-submissions", top / "kit-source"
+    kit_source.mkdir()
+    for lesson in ASSIGNMENTS.values():
+        shutil.copy(lesson, kit_source)
+    for (student, _), path in copies.items():
+        (kit / student).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, kit / student)
 
     # The instructor validates the source in the course folder (its config), a student in their own (none).
     validations = {
         "l1 source": (root / "source" / "l1" / LESSONS[0].name, root),
-        "l2 release": (homes / "blank" / "l2" / LESSONS[1].name, homes / "blank"),
-        **{f"l1 {student}": (path, homes / student) for student, path in copies.items()},
+        **{
+            f"{assignment} {student}": (path, homes / student)
+            for (student, assignment), path in copies.items()
+        },
     }
 
     def autograde():
         for student in [*STUDENTS, FORGER]:
-            nbgrader("submit", "l1", *student_flags, f"--student={student}", cwd=homes / student, env=env)
-        nbgrader("collect", "l1", cwd=root, env=env)
-        nbgrader("autograde", "l1", cwd=root, env=env)
-        nbgrader("generate_feedback", "l1", cwd=root, env=env)
+            for assignment in WORKED[student]:
+                submit = ("submit", assignment, *student_flags, f"--student={student}")
+                nbgrader(*submit, cwd=homes / student, env=env)
+        for assignment in ASSIGNMENTS:
+            for command in ("collect", "autograde", "generate_feedback"):
+                nbgrader(command, assignment, cwd=root, env=env)
 
     def kit_grade():
         report = top / "kit-report"
-        args = ["grade", str(kit), "--source", str(root / "source" / "l1"), "--out", str(report)]
+        args = ["grade", str(kit), "--source", str(kit_source), "--out", str(report)]
         args += ["--no-sandbox", "--jobs", "1", "--challenge", str(CHALLENGE), "--timeout", str(TIMEOUT)]
         run([sys.executable, "-m", "widgets.grading", *args], cwd=top, env=env)
         rows = json.loads((report / "grades.json").read_text())["rows"]
@@ -212,8 +223,10 @@ def course(tmp_path_factory):
     nbgrader_points = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
         for student in [*STUDENTS, FORGER]:
-            notebook = gb.find_submission_notebook(LESSONS[0].stem, "l1", student)
-            nbgrader_points.update({(student, g.name): g.auto_score for g in notebook.grades})
+            for assignment in WORKED[student]:
+                stem = ASSIGNMENTS[assignment].stem
+                notebook = gb.find_submission_notebook(stem, assignment, student)
+                nbgrader_points.update({(student, g.name): g.auto_score for g in notebook.grades})
     return {
         "root": root,
         "validated": results,
@@ -285,24 +298,30 @@ def test_the_source_passes_validate(course):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_validate_fails_an_untouched_release_on_every_test_cell(course, assignment):
     """Does Validate fail a blank notebook on every test cell (the bug: it said "Success")?"""
-    result = course["validated"]["l1 blank" if assignment == "l1" else "l2 release"]
+    result = course["validated"][f"{assignment} blank"]
     assert result["changed"] == []
     assert result["failed"] == set(points_of(notebooks.read(ASSIGNMENTS[assignment])))
 
 
-def test_validate_fails_one_wrong_answer_on_exactly_its_cell(course):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_validate_fails_one_wrong_answer_on_exactly_its_cell(course, assignment):
     """Does Validate fail a copy with one wrong multiple-choice answer on that test cell alone?"""
-    result = course["validated"]["l1 wrong"]
-    assert result["changed"] == [] and result["failed"] == set(STUDENTS["wrong"])
+    result = course["validated"][f"{assignment} wrong"]
+    assert result["changed"] == [] and result["failed"] == {
+        g for g in STUDENTS["wrong"] if g.startswith(assignment)
+    }
 
 
-def test_validate_passes_a_full_answer(course):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_validate_passes_a_full_answer(course, assignment):
     """Does Validate pass a released copy whose answer cells a student filled in right?"""
-    assert course["validated"]["l1 full"] == {"failed": set(), "changed": [], "errors": []}
+    assert course["validated"][f"{assignment} full"] == {"failed": set(), "changed": [], "errors": []}
 
 
 def expected_points(student: str) -> dict:
-    points = points_of(notebooks.read(LESSONS[0]))
+    points = {
+        gid: p for lesson in ASSIGNMENTS.values() for gid, p in points_of(notebooks.read(lesson)).items()
+    }
     wrong = STUDENTS[student]
     return {(student, gid): (0 if wrong is None or gid in wrong else p) for gid, p in points.items()}
 
