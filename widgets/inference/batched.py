@@ -27,29 +27,15 @@ from numpyro.infer import NUTS
 from widgets.inference._arviz import az
 from widgets.inference.adaptation import MAX_NUM_WARMUP, _adapt, _warmup_windows
 from widgets.inference.checks import _as_count, _as_seed, _check_model, _numeric_array
+from widgets.inference.sampler import _STATS, PROGRESS_CHUNKS, PROGRESS_PER_SECOND, _record
 
 # Kept draws per chain: the draw buffers have this length, so it is part of the
 # compiled program; bounded so that num_warmup + num_samples * thin fits in int32.
 MAX_NUM_DRAWS = 100_000
 MAX_THIN = 1_000
-# With a progress callback, about this many chunks per second of the previous
-# run of the same sampler, within these bounds (as fit does).
-_PROGRESS_PER_SECOND = 4
-_PROGRESS_CHUNKS = (4, 50)
-
-# What each kept iteration records, as ArviZ names its sample_stats.
-_STATS = {
-    "diverging": lambda s: s.diverging,
-    "lp": lambda s: -s.potential_energy,
-    "energy": lambda s: s.energy,
-    "acceptance_rate": lambda s: s.accept_prob,
-    "n_steps": lambda s: s.num_steps,
-    "step_size": lambda s: s.adapt_state.step_size,
-}
-
-
-def _record(state) -> dict[str, Any]:
-    return {"z": state.z, **{k: f(state) for k, f in _STATS.items()}}
+# With a progress callback, chunks as fit makes them: PROGRESS_PER_SECOND of
+# the previous run of the same sampler, within PROGRESS_CHUNKS. Each kept
+# iteration records what fit's records (sampler._STATS, ArviZ's names).
 
 
 class _BatchedSampler:
@@ -187,8 +173,8 @@ class _BatchedSampler:
         return samples, stats, divergences.sum(axis=1)
 
     def _progress_chunks(self, total: int) -> int:
-        low, high = _PROGRESS_CHUNKS
-        wanted = round(self.last_seconds * _PROGRESS_PER_SECOND)
+        low, high = PROGRESS_CHUNKS
+        wanted = round(self.last_seconds * PROGRESS_PER_SECOND)
         return int(min(max(wanted, low), high, total))
 
 
