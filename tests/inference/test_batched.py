@@ -174,6 +174,11 @@ def test_progress_rises_to_one_and_changes_no_draw():
         ({"data": {"x": 1.0, "y": np.zeros(1)}}, r"data\['x'\] must have a leading axis"),
         ({"data": {"x": np.zeros((3, 5)), "y": np.full((3, 5), np.nan)}}, r"data\['y'\] must be finite"),
         ({"data": {"x": np.zeros((3, 5)), "y": [["a"] * 5] * 3}}, r"data\['y'\] must be an array of numbers"),
+        (
+            {"data": {"x": np.zeros((3, 5)), "y": np.zeros((3, 5), bool)}},
+            r"data\['y'\] must be an array of numbers",
+        ),
+        ({"data": {"x": np.zeros((3, 5)), "y": None}}, r"data\['y'\] must be an array of numbers; got None"),
         ({"num_samples": 0}, r"num_samples must be an integer in \[1, 100000\]; got 0"),
         ({"num_warmup": -1}, r"num_warmup must be an integer in \[0, 10000\]; got -1"),
         ({"num_chains": 0}, "num_chains must be an integer >= 1; got 0"),

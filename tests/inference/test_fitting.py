@@ -111,6 +111,10 @@ def test_posterior_shrinks_as_data_grow():
             {"data": {**EIGHT_SCHOOLS, "y": np.full(8, np.inf)}},
             r"data\['y'\] must be finite; got inf at flat index 0",
         ),
+        (
+            {"data": {**EIGHT_SCHOOLS, "y": np.full(8, 2**40)}},
+            r"data\['y'\] must hold integers in \[-2147483648, 2147483647\] \(int32\)",
+        ),
         ({"hyperparameters": [1.0]}, "hyperparameters must be a dict"),
         ({"hyperparameters": {"y": 1.0}}, "'y' is both in data and in hyperparameters"),
         ({"hyperparameters": {"scale": np.nan}}, "hyperparameters must be finite numbers"),

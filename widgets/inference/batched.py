@@ -26,7 +26,7 @@ from numpyro.infer import NUTS
 
 from widgets.inference._arviz import az
 from widgets.inference.adaptation import MAX_NUM_WARMUP, _adapt, _warmup_windows
-from widgets.inference.checks import _as_count, _as_seed, _check_model, _numeric_array
+from widgets.inference.checks import _as_count, _as_model_data, _as_seed, _check_model
 from widgets.inference.sampler import _STATS, PROGRESS_CHUNKS, PROGRESS_PER_SECOND, _record
 
 # Kept draws per chain: the draw buffers have this length, so it is part of the
@@ -197,38 +197,29 @@ def _sampler(model: Callable, num_chains: int) -> _BatchedSampler:
 def _as_batched_data(data: Any) -> tuple[dict[str, np.ndarray], tuple[tuple[str, int], ...]]:
     """Check `data`: named arrays (float32 or int32) with one row per fit, and integer sizes.
 
-    Integer scalars (the eight schools' ``J``) are sizes shared by every fit:
-    they may shape the model (``numpyro.plate("J", J)``), so they are compiled
-    in. Raise a ValueError for anything else.
+    Split and converted as :func:`fit_model` takes a model's data
+    (:func:`~widgets.inference.checks._as_model_data`): integer scalars (the
+    eight schools' ``J``) are sizes shared by every fit, compiled in. Every
+    other entry must be an array of numbers with a leading axis of fits.
+    Raise a ValueError for anything else.
     """
     if not isinstance(data, Mapping) or not data:
         raise ValueError(
             "data must be a non-empty dict of the model's argument names to arrays with one row per "
             f"fit; got {data!r}"
         )
-    arrays, sizes = {}, []
-    for name, value in data.items():
+    for name in data:
         if not (isinstance(name, str) and name.isidentifier()):
             raise ValueError(f"data's keys must be the model's argument names; got {name!r}")
-        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-            sizes.append((name, int(value)))
-            continue
+    arrays, sizes = _as_model_data(dict(data))
+    for name, array in arrays.items():
         label = f"data[{name!r}]"
-        array = _numeric_array(label, value)
+        if array is None or array.dtype == bool:
+            raise ValueError(f"{label} must be an array of numbers; got {data[name]!r}")
         if array.ndim == 0 or array.shape[0] == 0:
             raise ValueError(
                 f"{label} must have a leading axis of one row per fit (at least one); got shape {array.shape}"
             )
-        if np.issubdtype(array.dtype, np.integer):
-            info = np.iinfo(np.int32)
-            if array.size and (array.min() < info.min or array.max() > info.max):
-                raise ValueError(f"{label} must hold integers in [{info.min}, {info.max}] (int32)")
-            arrays[name] = array.astype(np.int32)
-            continue
-        bad = np.argwhere(~np.isfinite(array))
-        if bad.size:
-            raise ValueError(f"{label} must be finite; got {array[tuple(bad[0])]} at index {tuple(bad[0])}")
-        arrays[name] = array.astype(np.float32)
     if not arrays:
         raise ValueError(f"data needs at least one array with one row per fit; got only sizes {data!r}")
     fits = {name: array.shape[0] for name, array in arrays.items()}
@@ -237,7 +228,7 @@ def _as_batched_data(data: Any) -> tuple[dict[str, np.ndarray], tuple[tuple[str,
             "data must have the same number of fits (leading axis) in every entry; got "
             + ", ".join(f"{name}: {size}" for name, size in fits.items())
         )
-    return arrays, tuple(sorted(sizes))
+    return arrays, sizes
 
 
 def fit_many(

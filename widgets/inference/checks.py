@@ -144,6 +144,9 @@ def _as_model_array(name: str, value: Any) -> np.ndarray:
         return array
     array = _numeric_array(name, value)
     if np.issubdtype(array.dtype, np.integer):
+        info = np.iinfo(np.int32)
+        if array.size and (array.min() < info.min or array.max() > info.max):
+            raise ValueError(f"{name} must hold integers in [{info.min}, {info.max}] (int32)")
         return array.astype(np.int32)
     bad = np.flatnonzero(~np.isfinite(array.ravel()))
     if bad.size:
