@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 
 from widgets.inference.adaptation import MAX_NUM_WARMUP
 from widgets.inference.checks import (
@@ -47,15 +46,16 @@ def _check_chains(num_chains, chain_method) -> int:
     return num_chains
 
 
-def _check_run(num_warmup, num_samples, target_accept_prob, progress, seed) -> tuple[int, int, np.ndarray]:
-    """Check the run's options; return num_warmup, num_samples and the seed as jitted code takes it."""
+def _check_run(num_warmup, num_samples, target_accept_prob, progress, seed) -> tuple[int, int]:
+    """Check the run's options (the seed too); return num_warmup and num_samples."""
     num_warmup = _as_count("num_warmup", num_warmup, minimum=0, maximum=MAX_NUM_WARMUP, why=_RANGE_WHY)
     num_samples = _as_count("num_samples", num_samples, minimum=1, maximum=MAX_NUM_SAMPLES, why=_RANGE_WHY)
     if not (isinstance(target_accept_prob, (int, float)) and 0 < target_accept_prob < 1):
         raise ValueError(f"target_accept_prob must be in (0, 1); got {target_accept_prob!r}")
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a function of the fraction done; got {progress!r}")
-    return num_warmup, num_samples, _as_seed(seed)
+    _as_seed(seed)
+    return num_warmup, num_samples
 
 
 def _run(
@@ -203,7 +203,7 @@ def fit_model(
     ):
         raise ValueError(f"dims must be a dict of variable names to lists of dimension names; got {dims!r}")
     num_chains = _check_chains(num_chains, chain_method)
-    num_warmup, num_samples, _ = _check_run(num_warmup, num_samples, target_accept_prob, progress, seed)
+    num_warmup, num_samples = _check_run(num_warmup, num_samples, target_accept_prob, progress, seed)
     return _run(
         model,
         arrays,
@@ -293,7 +293,7 @@ def fit(
             f"x and y must have the same length; got len(x)={x_arr.shape[0]} and len(y)={y_arr.shape[0]}"
         )
     model, priors, num_chains = _check_sampler_choice(model, priors, num_chains, chain_method)
-    num_warmup, num_samples, _ = _check_run(num_warmup, num_samples, target_accept_prob, progress, seed)
+    num_warmup, num_samples = _check_run(num_warmup, num_samples, target_accept_prob, progress, seed)
     return _run(
         model,
         {"x": x_arr, "y": y_arr},
