@@ -23,6 +23,18 @@ def test_prior_densities_are_the_priors_pdfs():
     np.testing.assert_allclose(densities["sigma"], stats.halfnorm(scale=1.5).pdf(positive), rtol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("prior", "pdf"),
+    [(dist.HalfNormal(1.5), stats.halfnorm(scale=1.5).pdf), (dist.Exponential(2.0), stats.expon(scale=0.5).pdf)],
+    ids=["HalfNormal", "Exponential"],
+)
+def test_prior_densities_are_zero_outside_the_support(prior, pdf):
+    """Is a positive prior's density 0 at negative points (not the density of |x|), as SciPy's is?"""
+    grid = np.linspace(-2.0, 2.0, 9)
+    densities = prior_densities(Priors(sigma=prior), {"sigma": grid})
+    np.testing.assert_allclose(densities["sigma"], pdf(grid), rtol=1e-5)
+
+
 def test_prior_densities_refuse_unknown_sites():
     """Does a grid for a site the priors do not have raise, naming it?"""
     with pytest.raises(ValueError, match=r"grids may only name .*; got \['c'\]"):

@@ -17,7 +17,14 @@ from widgets.inference.priors import _SITES, Priors, _check_priors
 
 @jax.jit
 def _densities(priors: Priors, grids: dict[str, jax.Array]) -> dict[str, jax.Array]:
-    return {site: jnp.exp(getattr(priors, site).log_prob(grid)) for site, grid in grids.items()}
+    def density(prior, grid):
+        # Compiled, log_prob does not check the support: HalfNormal's would give the density of |x|.
+        # The support's closure counts (a curve drawn from 0 starts at HalfNormal's density at 0).
+        up, down = jnp.nextafter(grid, jnp.inf), jnp.nextafter(grid, -jnp.inf)
+        inside = prior.support.check(grid) | prior.support.check(up) | prior.support.check(down)
+        return jnp.where(inside, jnp.exp(prior.log_prob(grid)), 0.0)
+
+    return {site: density(getattr(priors, site), grid) for site, grid in grids.items()}
 
 
 def prior_densities(priors: Priors, grids: Mapping[str, Any]) -> dict[str, np.ndarray]:
