@@ -100,6 +100,7 @@ def _run(
         latent_sites=latent_sites,
         observed_arguments=observed_arguments,
         dims={**plate_dims, **dims},
+        inverse_mass_matrix=sampler.last_inverse_mass_matrix,
     )
 
 

@@ -57,6 +57,12 @@ class Fit:
     dims : dict of str to list of str
         Dimension names of sites and data, for ArviZ (from the model's plates
         unless given).
+    inverse_mass_matrix : dict of tuple to numpy.ndarray, or None
+        The adapted diagonal inverse mass matrix of each chain, as NumPyro
+        keys it: by block of latent site names (one block of all sites with
+        the engine's diagonal mass matrix), each of shape ``(chains, block
+        size)`` over the block's unconstrained sites in order, each flattened.
+        None when the fit did not come from the kit's engine (:meth:`from_mcmc`).
     """
 
     samples: dict[str, np.ndarray]
@@ -70,6 +76,7 @@ class Fit:
     latent_sites: tuple[str, ...]
     observed_arguments: dict[str, str | None]
     dims: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    inverse_mass_matrix: dict[tuple[str, ...], np.ndarray] | None = None
 
     @property
     def x(self) -> np.ndarray:

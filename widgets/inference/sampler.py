@@ -253,6 +253,9 @@ class _Sampler:
             ]
         )
         self.last_seconds = time.perf_counter() - started
+        # The adapted diagonal inverse mass matrix of each chain, by block of sites as NumPyro keys
+        # it: what a replay of one transition (widgets.inference.trajectory) needs besides the step size.
+        self.last_inverse_mass_matrix = jax.device_get(states.adapt_state.inverse_mass_matrix)
         # Blocks side by side, cut to num_samples on the host (slicing on the
         # device would compile a program per length), copied when cut so that
         # the unused end of the last block is freed.
