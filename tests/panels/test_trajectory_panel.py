@@ -1,0 +1,126 @@
+"""TrajectoryPanel: draws, the replayed tree frame by frame, clicks, bad input, the code line."""
+
+import re
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_data, marks_by_label
+from widgets.inference import EIGHT_SCHOOLS, eight_schools, fit, fit_model
+from widgets.inference.trajectory import record_trajectory, start_near
+from widgets.trajectory_panel import TrajectoryPanel
+
+SEEDS = range(8)
+
+
+@pytest.fixture(scope="module")
+def schools():
+    """The centered eight schools, 4 chains x 1000 draws, seed 0: it has divergences."""
+    return fit_model(eight_schools, EIGHT_SCHOOLS, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return fit(*make_data(80), seed=0)
+
+
+@pytest.fixture
+def panel(schools):
+    return TrajectoryPanel(schools, x="theta[0]", y="log tau", start=(5.0, 1.5), seed=0)
+
+
+def test_draws_and_divergent_draws_are_drawn_on_the_chosen_coordinates(panel, schools):
+    """Are the draws at theta[0] and log tau, and the divergent draws among them, all of them?"""
+    marks = marks_by_label(panel.figure)
+    divergent = schools.sample_stats["diverging"].reshape(-1)
+    assert divergent.sum() > 0
+    tau, theta0 = schools.samples["tau"].reshape(-1), schools.samples["theta"][..., 0].reshape(-1)
+    np.testing.assert_allclose(marks["divergent draws"].y, np.log(tau[divergent]), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(marks["divergent draws"].x, theta0[divergent], rtol=1e-6)
+    assert len(marks["posterior draws"].x) > 1000
+    assert panel.figure.axes[0].label == "theta[0]" and panel.figure.axes[1].label == "log tau"
+
+
+def test_the_panel_shows_the_recorded_tree(panel, schools):
+    """Are the forward and backward paths the recorded steps in each direction, from the start?"""
+    t = record_trajectory(schools, start_near(schools, {"theta[0]": 5.0, "log tau": 1.5}), seed=0)
+    assert panel.trajectory.num_steps == t.num_steps and panel.frame == t.num_steps
+    marks = marks_by_label(panel.figure)
+    forward = np.vstack([t.start, t.positions[t.forward]])
+    np.testing.assert_allclose(marks["forward in time"].x, forward[:, 2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(marks["forward in time"].y, forward[:, 1], rtol=1e-5, atol=1e-6)
+    backward = np.vstack([t.start, t.positions[~t.forward]])
+    np.testing.assert_allclose(marks["backward in time"].x, backward[:, 2], rtol=1e-5, atol=1e-6)
+    assert "leapfrog steps" in panel.status.value
+
+
+def test_frames_grow_the_path_one_step_at_a_time(panel):
+    """Does each frame show one more leapfrog point than the one before, over both directions?"""
+    marks = marks_by_label(panel.figure)
+    shown = []
+    for frame in range(panel.trajectory.num_steps + 1):
+        panel.frame = frame
+        shown.append(len(marks["forward in time"].x) + len(marks["backward in time"].x) - 2)
+    assert shown == list(range(panel.trajectory.num_steps + 1))
+    assert panel.play.max == panel.trajectory.num_steps
+
+
+def test_a_start_in_the_funnels_neck_diverges_and_is_marked(panel):
+    """From log tau = -4 most seeds diverge, and the divergence is marked; from 1.5 about none do."""
+    diverged = 0
+    for seed in SEEDS:
+        panel.start, panel.seed = (0.0, -4.0), seed
+        if panel.diverging:
+            diverged += 1
+            assert "diverged" in panel.status.value
+    assert diverged > len(SEEDS) // 2
+    calm = 0
+    for seed in SEEDS:
+        panel.start, panel.seed = (5.0, 1.5), seed
+        calm += panel.diverging
+        assert len(marks_by_label(panel.figure)["divergence"].x) == int(panel.diverging)
+    assert calm <= 1
+
+
+def test_a_click_moves_the_start(panel):
+    """Does a click (the start mark's 'add' interaction appending a point) move the start there, rounded?"""
+    panel.start_dot.x = np.array([*panel.start_dot.x, 3.14159])
+    panel.start_dot.y = np.array([*panel.start_dot.y, 0.5])
+    assert panel.start == (3.14, 0.5)
+    assert "start=(3.14, 0.5)" in panel.code
+    assert len(panel.start_dot.x) == 1
+
+
+@pytest.mark.parametrize(
+    "trait, value, message",
+    [
+        ("x", "tau", "x must be one of the coordinates NUTS moves in"),
+        ("y", "theta[0]", "x and y must be two different coordinates"),
+        ("start", (np.nan, 1.0), "start must be two finite numbers"),
+        ("chain", 7, r"chain must be an integer in \[0, 4\)"),
+    ],
+)
+def test_bad_input_keeps_the_last_good_state(panel, trait, value, message):
+    """Is a bad coordinate, start or chain refused with a message, the picture and code kept?"""
+    code, x = panel.code, list(marks_by_label(panel.figure)["forward in time"].x)
+    setattr(panel, trait, value)
+    assert re.search(message, panel.message)
+    assert panel.code == code
+    assert list(marks_by_label(panel.figure)["forward in time"].x) == x
+    panel.seed = 1
+    assert panel.message == ""
+
+
+def test_the_code_line_rebuilds_the_panel(panel, schools):
+    """Does the code line, run where the panel was made, give a panel in the same state?"""
+    panel.start, panel.seed = (2.5, 0.25), 3
+    again = eval(panel.code, {"TrajectoryPanel": TrajectoryPanel, "schools": schools})
+    assert again.code == panel.code
+    np.testing.assert_array_equal(again.trajectory.positions, panel.trajectory.positions)
+
+
+def test_any_fitted_model_the_regression_too(fitted):
+    """Does the panel replay the regression, with log sigma on y by default?"""
+    panel = TrajectoryPanel(fitted)
+    assert (panel.x, panel.y) == ("a", "log sigma")
+    assert panel.trajectory.num_steps >= 1 and panel.message == ""
