@@ -124,3 +124,51 @@ def test_any_fitted_model_the_regression_too(fitted):
     panel = TrajectoryPanel(fitted)
     assert (panel.x, panel.y) == ("a", "log sigma")
     assert panel.trajectory.num_steps >= 1 and panel.message == ""
+
+
+def test_the_diverging_trajectory_check_grades_the_panels_code_line(schools):
+    """Does the lesson's panel check pass a diverging start and fail a calm one, with a hint?"""
+    from widgets.checks import Context
+    from widgets.checks.trajectories import diverging_trajectory
+
+    check, ctx = diverging_trajectory("schools"), Context(namespace={"schools": schools})
+    neck = next(
+        panel
+        for seed in SEEDS
+        for panel in [TrajectoryPanel(schools, x="theta[0]", y="log tau", start=(0.0, -4.0), seed=seed)]
+        if panel.diverging
+    )
+    assert check(neck, ctx).passed
+    calm = next(
+        panel
+        for seed in SEEDS
+        for panel in [TrajectoryPanel(schools, x="theta[0]", y="log tau", start=(5.0, 1.5), seed=seed)]
+        if not panel.diverging
+    )
+    result = check(calm, ctx)
+    assert result.passed is False and "funnel's neck" in result.hint
+    assert check("TrajectoryPanel", ctx).passed is False
+
+
+def test_the_by_hand_check_tells_non_centered_from_centered():
+    """Does same_schools_draws pass a hand-written non-centered model and fail the centered one?"""
+    import numpyro
+    import numpyro.distributions as dist
+
+    from widgets.checks import Context
+    from widgets.checks.trajectories import same_schools_draws
+    from widgets.inference import eight_schools_noncentered
+
+    def by_hand(J, sigma, y=None):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 5.0))
+        tau = numpyro.sample("tau", dist.HalfCauchy(5.0))
+        with numpyro.plate("schools", J):
+            z = numpyro.sample("z", dist.Normal(0.0, 1.0))
+            theta = numpyro.deterministic("theta", mu + tau * z)
+            numpyro.sample("y", dist.Normal(theta, sigma), obs=y)
+
+    check = same_schools_draws(eight_schools_noncentered)
+    for challenge in (0, 17):
+        assert check(by_hand, Context(challenge=challenge)).passed
+    centered = check(eight_schools, Context(challenge=3))
+    assert centered.passed is False and "standard normal effect" in centered.hint
