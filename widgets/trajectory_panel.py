@@ -165,6 +165,7 @@ class TrajectoryPanel(Panel):
         self.start_dot.observe(self._on_click, names=["x", "y"])
         self.observe(lambda _: self._update(), names=["x", "y", "start", "seed", "chain"])
         self.observe(lambda _: self._show_frame(), names="frame")
+        self.play.observe(self._on_play, names="playing")
         self.observe(self._on_fit, names="fit")
         initial = {"fit": fit, **kwargs}
         if "x" not in kwargs or "y" not in kwargs:
@@ -197,6 +198,11 @@ class TrajectoryPanel(Panel):
             return (0.0, 0.0)
         median = np.median(self._draws, axis=0)
         return (_rounded(median[self._coordinates.index(x)]), _rounded(median[self._coordinates.index(y)]))
+
+    def _on_play(self, change) -> None:
+        """Play at the end of the tree replays it from the start (ipywidgets' Play would just stop)."""
+        if change["new"] and self.trajectory is not None and self.frame >= self.trajectory.num_steps:
+            self.frame = 0
 
     def _on_click(self, change) -> None:
         xs, ys = np.asarray(self.start_dot.x), np.asarray(self.start_dot.y)

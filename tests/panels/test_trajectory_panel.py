@@ -65,6 +65,14 @@ def test_frames_grow_the_path_one_step_at_a_time(panel):
     assert panel.play.max == panel.trajectory.num_steps
 
 
+def test_play_at_the_end_replays_from_the_start(panel):
+    """Does pressing Play with the whole tree shown go back to step 0, so that the tree grows again?"""
+    assert panel.frame == panel.trajectory.num_steps
+    panel.play.playing = True
+    assert panel.frame == 0 and panel.play.value == 0
+    assert len(marks_by_label(panel.figure)["forward in time"].x) == 1
+
+
 def test_a_start_in_the_funnels_neck_diverges_and_is_marked(panel):
     """From log tau = -4 most seeds diverge, and the divergence is marked; from 1.5 about none do."""
     diverged = 0
