@@ -26,7 +26,7 @@ START_COLOR = _ui.COLORS["truth"]  # bluish green
 UTURN_COLOR = "#E69F00"  # Okabe-Ito orange
 # The most draws drawn as dots (evenly thinned beyond); divergent draws are all drawn.
 MAX_DOTS = 2000
-FRAME_INTERVAL_MS = 50  # 20 frames per second
+FRAME_INTERVAL_MS = 40  # 25 frames per second when the kernel keeps up
 FIGURE_CLASS = "trajectory-figure"
 # Clicks anywhere in the plot move the start: the marks let them through to the figure's
 # background, where the start mark's "add" interaction takes them.
