@@ -73,8 +73,12 @@ def _drags(x, y, count: int) -> list[np.ndarray]:
     return moves
 
 
-def run(quick: bool) -> list[Row]:
-    """The drag row (ours against the tutorial's way) and lesson 3's run time and memory."""
+def run(quick: bool, *, lesson: bool = True) -> list[Row]:
+    """The drag row (ours against the tutorial's way) and, with `lesson`, lesson 3's run time and memory.
+
+    ``python -m benchmarks`` times every lesson already (:mod:`benchmarks.lessons`): it passes
+    ``lesson=False``.
+    """
     x, y, _ = data_with_outliers(N, num_outliers=3, seed=0)
     panel = RobustRegressionPanel(x, y)  # compiles both samplers: not timed
     moves = _drags(x, y, 7 if quick else 21)
@@ -93,6 +97,8 @@ def run(quick: bool) -> list[Row]:
     )
     row.met = ours <= 0.25 and theirs / ours >= 10 and panel.message == ""
     rows = [row]
+    if not lesson:
+        return rows
     seconds, megabytes = run_lesson(LESSON)
     rows.append(Row(f"{LESSON.stem}: top to bottom", seconds, target="<= 45 s", met=seconds <= 45))
     rows.append(
