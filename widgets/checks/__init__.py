@@ -21,6 +21,9 @@ check                       the answer
 :class:`regression_data`    data from a line with Normal noise
 :class:`healthy_fit`        the smallest healthy run of a sampler
 :class:`one_of`             one option of a multiple-choice question
+:class:`moved_to_high_k`    a panel's data with one point moved to a high Pareto k
+:class:`same_schools_draws` a hierarchical model, non-centered as the reference
+:class:`diverging_trajectory`  a TrajectoryPanel code line whose transition diverges
 ==========================  ================================================
 """
 
@@ -29,8 +32,10 @@ from widgets.checks.choice import one_of
 from widgets.checks.draws import same_draws
 from widgets.checks.estimates import allclose, close, within_mcse
 from widgets.checks.fits import healthy_fit
+from widgets.checks.loo import moved_to_high_k
 from widgets.checks.noise import regression_data, standard_normal_noise
 from widgets.checks.predictive import coverage, share_at_most
+from widgets.checks.trajectories import diverging_trajectory, same_schools_draws
 
 __all__ = [
     "Check",
@@ -40,10 +45,13 @@ __all__ = [
     "allclose",
     "close",
     "coverage",
+    "diverging_trajectory",
     "healthy_fit",
+    "moved_to_high_k",
     "one_of",
     "regression_data",
     "same_draws",
+    "same_schools_draws",
     "share_at_most",
     "standard_normal_noise",
     "within_mcse",

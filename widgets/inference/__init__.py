@@ -31,6 +31,14 @@ later move to ArviZ 1.x touches one place. One job per module:
 - :mod:`~widgets.inference.batched`: ``fit_many``, many data sets fitted at once
   in one compiled program (``BatchedFit``: draws, divergences, R-hat and ESS per
   fit, ranks for simulation-based calibration).
+- :mod:`~widgets.inference.outliers`: ``data_with_outliers``, and the two
+  regressions padded to ``CAPACITY`` points with a mask (``padded``), so that a
+  point added or removed re-fits without compiling.
+- :mod:`~widgets.inference.comparison`: ``loo``, ``compare`` and
+  ``comparison_table`` through ArviZ, ``high_k_points`` against ArviZ's ``good_k``.
+- :mod:`~widgets.inference.trajectory`: one NUTS transition of a fit replayed
+  leapfrog step by step with NumPyro's own tree builder (``record_trajectory``,
+  ``Trajectory``), on the unconstrained coordinates NUTS moves in.
 
 The running example is scalar linear regression, ``y = a*x + b + noise``, with
 the priors ``a ~ Normal(0, 2)``, ``b ~ Normal(0, 2)``, ``sigma ~ HalfNormal(1)``.
@@ -55,6 +63,7 @@ observed site named ``"y"``.
 from widgets.inference.adaptation import MAX_NUM_WARMUP
 from widgets.inference.batched import BatchedFit, fit_many
 from widgets.inference.checks import as_data, describe_constraint
+from widgets.inference.comparison import compare, comparison_table, high_k_points, loo
 from widgets.inference.diagnostics import ESS_MIN, RHAT_MAX, Diagnostics
 from widgets.inference.exact import exact_posterior_moments
 from widgets.inference.fitting import fit, fit_model, fit_model_needs_compiling, fit_needs_compiling
@@ -66,6 +75,13 @@ from widgets.inference.models import (
     linear_regression,
     student_t_regression,
 )
+from widgets.inference.outliers import (
+    CAPACITY,
+    data_with_outliers,
+    padded,
+    padded_linear_regression,
+    padded_student_t_regression,
+)
 from widgets.inference.predictive import (
     posterior_predictive,
     prior_predictive,
@@ -75,6 +91,14 @@ from widgets.inference.predictive import (
 from widgets.inference.priors import TUTORIAL_PRIORS, Priors
 from widgets.inference.results import HDI_PROB, Fit
 from widgets.inference.sampler import CHAIN_METHODS, MAX_NUM_SAMPLES, PROGRESS_CHUNKS, PROGRESS_PER_SECOND
+from widgets.inference.trajectory import (
+    MAX_TREE_DEPTH,
+    Trajectory,
+    record_trajectory,
+    start_near,
+    unconstrained_coordinates,
+    unconstrained_draws,
+)
 from widgets.inference.summaries import (
     BAND_PERCENTILES,
     TEST_STATISTICS,
@@ -86,12 +110,14 @@ from widgets.inference.summaries import (
 
 __all__ = [
     "BAND_PERCENTILES",
+    "CAPACITY",
     "CHAIN_METHODS",
     "EIGHT_SCHOOLS",
     "ESS_MIN",
     "HDI_PROB",
     "MAX_NUM_SAMPLES",
     "MAX_NUM_WARMUP",
+    "MAX_TREE_DEPTH",
     "NU_PRIOR",
     "PROGRESS_CHUNKS",
     "PROGRESS_PER_SECOND",
@@ -102,7 +128,11 @@ __all__ = [
     "Diagnostics",
     "Fit",
     "Priors",
+    "Trajectory",
     "as_data",
+    "compare",
+    "comparison_table",
+    "data_with_outliers",
     "describe_constraint",
     "eight_schools",
     "eight_schools_noncentered",
@@ -112,14 +142,23 @@ __all__ = [
     "fit_model",
     "fit_model_needs_compiling",
     "fit_needs_compiling",
+    "high_k_points",
     "linear_regression",
+    "loo",
+    "padded",
+    "padded_linear_regression",
+    "padded_student_t_regression",
     "posterior_predictive",
     "predictive_bands",
     "predictive_pvalue",
     "prior_densities",
     "prior_predictive",
+    "record_trajectory",
     "sample_posterior_predictive",
     "simulate",
+    "start_near",
     "student_t_regression",
     "summary_statistic",
+    "unconstrained_coordinates",
+    "unconstrained_draws",
 ]
