@@ -1,0 +1,158 @@
+"""Simulation-based calibration through the kit against a loop of fresh NumPyro MCMC runs, in one run.
+
+The kit: :func:`widgets.inference.sbc.run_sbc` on the regression (n = 20, 1
+chain, 500 warmup, 1,000 iterations thinned to 100 kept draws), 200
+simulations, with the ranks and what the panel draws (rank histogram and ECDF
+difference with its band, per parameter); the first run in a fresh process
+with JAX's caches off (compiling included), then warm runs. The eight
+schools, non-centered, 100 simulations, first run. The peer is SBC the way
+``simuk`` 0.2.0 runs it: a fresh ``MCMC`` per simulation (one chain; it
+compiles again each time), timed per simulation over a few and scaled to 200.
+``simuk`` itself is not installed (0.3.0 needs Python 3.12; 0.2.0 would need
+its own environment): the loop is what it does.
+
+Usage: ``python -m benchmarks.sbc [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpyro
+
+numpyro.set_host_device_count(4)
+os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+from numpyro.infer import MCMC, NUTS  # noqa: E402
+
+from benchmarks.timing import Row, in_fresh_process, print_table  # noqa: E402
+
+NUM_SIMULATIONS = 200
+_SETUP = """
+import json, time
+import numpyro
+numpyro.set_host_device_count(4)
+import numpy as np
+from widgets.inference import EIGHT_SCHOOLS, eight_schools_noncentered, linear_regression
+from widgets.inference.sbc import run_sbc
+
+def simulate_regression(rng, x):
+    a, b, sigma = rng.normal(0.0, 2.0), rng.normal(0.0, 2.0), abs(rng.normal(0.0, 1.0))
+    return {"a": a, "b": b, "sigma": sigma, "y": rng.normal(a * x + b, sigma)}
+
+def simulate_schools(rng, J, sigma):
+    mu, tau = rng.normal(0.0, 5.0), abs(5.0 * rng.standard_cauchy())
+    theta = rng.normal(mu, tau, J)
+    return {"mu": mu, "tau": tau, "theta": theta, "y": rng.normal(theta, sigma)}
+
+def with_plots(result):
+    for name in result.parameters:
+        result.rank_histogram(name)
+        result.ecdf_difference(name)
+    return result.verdict
+"""
+_REGRESSION = (
+    _SETUP
+    + """
+start = time.perf_counter()
+with_plots(run_sbc(linear_regression, simulate_regression, {"x": np.linspace(-2, 2, 20)},
+                   num_simulations=200, seed=0))
+first = time.perf_counter() - start
+warm = []
+for seed in range(1, 1 + REPEAT):
+    start = time.perf_counter()
+    with_plots(run_sbc(linear_regression, simulate_regression, {"x": np.linspace(-2, 2, 20)},
+                       num_simulations=200, seed=seed))
+    warm.append(time.perf_counter() - start)
+print(json.dumps({"first": first, "warm": warm}))
+"""
+)
+_SCHOOLS = (
+    _SETUP
+    + """
+start = time.perf_counter()
+with_plots(run_sbc(eight_schools_noncentered, simulate_schools, {"J": 8, "sigma": EIGHT_SCHOOLS["sigma"]},
+                   num_simulations=100, seed=0))
+print(json.dumps({"first": time.perf_counter() - start}))
+"""
+)
+
+
+def _fresh_mcmc_seconds(count: int) -> list[float]:
+    """Seconds of each of `count` simulations fitted the way simuk 0.2.0 does: a fresh MCMC each."""
+    from widgets.inference import linear_regression
+
+    x = np.linspace(-2.0, 2.0, 20)
+    times = []
+    for i in range(count):
+        rng = np.random.default_rng([0, i])
+        a, b, sigma = rng.normal(0.0, 2.0), rng.normal(0.0, 2.0), abs(rng.normal(0.0, 1.0))
+        y = rng.normal(a * x + b, sigma)
+        start = time.perf_counter()
+        mcmc = MCMC(
+            NUTS(linear_regression),
+            num_warmup=500,
+            num_samples=1000,
+            thinning=10,
+            num_chains=1,
+            progress_bar=False,
+        )
+        mcmc.run(jax.random.PRNGKey(i), x=x, y=y)
+        draws = mcmc.get_samples()
+        _ = {k: int((np.asarray(draws[k]) < v).sum()) for k, v in {"a": a, "b": b, "sigma": sigma}.items()}
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run(quick: bool = False) -> list[Row]:
+    """The rows: the kit's SBC with and without compiling, the eight schools, against a loop of MCMC runs."""
+    repeat = 2 if quick else 5
+    env = {"WIDGETS_COMPILATION_CACHE": "off"}
+    regression = in_fresh_process(_REGRESSION.replace("REPEAT", str(repeat)), 1, env)[0]
+    schools = in_fresh_process(_SCHOOLS, 1, env)[0]
+    per_simulation = statistics.median(_fresh_mcmc_seconds(3 if quick else 10))
+    loop = per_simulation * NUM_SIMULATIONS
+    warm = statistics.median(regression["warm"])
+    first = regression["first"]
+    return [
+        Row(
+            "SBC regression, 200 sims, first run (compiling)",
+            first,
+            tutorial=loop,
+            target="<= 5 s",
+            met=first <= 5.0,
+        ),
+        Row(
+            "SBC regression, 200 sims, warm (median)",
+            warm,
+            tutorial=loop,
+            target=">= 50x a loop of fresh MCMC; <= 2 s",
+            met=warm <= 2.0 and loop / warm >= 50,
+        ),
+        Row(
+            "SBC eight schools (non-centered), 100 sims, first run",
+            schools["first"],
+            target="<= 10 s",
+            met=schools["first"] <= 10.0,
+        ),
+        Row("one fresh MCMC per simulation (simuk's way), per sim", per_simulation),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sbc", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    print(f"# SBC benchmark on {os.cpu_count()} cores; the peer is timed in the same run")
+    print_table(
+        "Simulation-based calibration (tutorial's way: a loop of fresh MCMC, 200 sims)", run(args.quick)
+    )
+
+
+if __name__ == "__main__":
+    main()
