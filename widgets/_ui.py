@@ -32,6 +32,13 @@ LABEL_WIDTH = "9em"
 FIGURE_CLASS = "workflow-figure"
 # Controls shrink to fit a narrow column (the prior panel's three) rather than being cut off.
 CONTROL_LAYOUT = {"width": "100%", "max_width": "24em"}
+# Text in the theme's own colour, legible on light and dark themes alike.
+TEXT_STYLE = "color: var(--jp-ui-font-color1, inherit)"
+# A table of numbers (a fit's summary, a model comparison) in the theme's code font and colour.
+TABLE_STYLE = (
+    "border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); "
+    f"font-size: var(--jp-code-font-size, 12px); {TEXT_STYLE}"
+)
 # Translucent bands (fill-opacity 0.12-0.35) all but vanish on a dark theme's
 # near-black plot area (contrast ~1.1:1); there they are drawn brighter, in the
 # figures and in their keys alike.
@@ -167,8 +174,7 @@ def key(*entries: tuple[str, str, str]) -> ipw.HTML:
         f"{html.escape(label)}</span>"
         for color, kind, label in entries
     )
-    style = "color: var(--jp-ui-font-color1, inherit)"
-    return ipw.HTML(f'{_DARK_THEME_CSS}<div class="workflow-key" style="{style}">{items}</div>')
+    return ipw.HTML(f'{_DARK_THEME_CSS}<div class="workflow-key" style="{TEXT_STYLE}">{items}</div>')
 
 
 def vertical_lines(mark: bq.Lines, positions, y_span: tuple[float, float]) -> None:
@@ -185,7 +191,7 @@ def set_data(mark: bq.Mark, **data) -> None:
     Attributes that already hold equal values are left alone, so a mark whose
     data did not change sends nothing and the browser does not redraw it.
     """
-    changed = {name: value for name, value in data.items() if not _equal_data(getattr(mark, name), value)}
+    changed = {name: value for name, value in data.items() if not equal_data(getattr(mark, name), value)}
     if not changed:
         return
     with mark.hold_sync():
@@ -193,7 +199,20 @@ def set_data(mark: bq.Mark, **data) -> None:
             setattr(mark, name, value)
 
 
-def _equal_data(old, new) -> bool:
+def equal_data(old, new) -> bool:
+    """Whether two mark data hold the same numbers in the same shape and of the same kind.
+
+    Parameters
+    ----------
+    old, new : array_like
+        Data as a mark holds them, or as they are about to be set.
+
+    Returns
+    -------
+    bool
+        True when both are arrays of one shape and dtype kind with equal
+        values; False otherwise, and for ragged data, which are never compared.
+    """
     try:
         old, new = np.asarray(old), np.asarray(new)
     except ValueError:  # ragged
@@ -265,6 +284,100 @@ def heading(text: str) -> ipw.HTML:
     return ipw.HTML(f"<b>{html.escape(text)}</b>")
 
 
+def int_box(
+    label: str,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    description: str = "",
+    width: str = "11em",
+    label_width: str = "5em",
+) -> ipw.IntText | ipw.BoundedIntText:
+    """A labelled box for typing a whole number, bounded when `low` and `high` are given.
+
+    Parameters
+    ----------
+    label : str
+        The visible label.
+    low, high : int, optional
+        The range the box holds (both or neither); its tooltip states it.
+    description : str
+        Longer help shown as the tooltip.
+    width, label_width : str
+        CSS widths of the box and of its label.
+
+    Returns
+    -------
+    ipywidgets.IntText or ipywidgets.BoundedIntText
+        The box, its value at `low` (or 0).
+    """
+    if (low is None) != (high is None):
+        raise ValueError(f"int_box {label!r}: give both low and high, or neither; got {low} and {high}")
+    tooltip = description or label
+    options = {
+        "description": label,
+        "layout": ipw.Layout(width=width),
+        "style": {"description_width": label_width},
+    }
+    if low is None:
+        return ipw.IntText(tooltip=tooltip, **options)
+    return ipw.BoundedIntText(min=low, max=high, tooltip=f"{tooltip}, {low:,} to {high:,}", **options)
+
+
+def progress_bar(description: str) -> ipw.FloatProgress:
+    """A labelled progress bar from 0 to 1, for a run a panel does (fits, simulations)."""
+    return ipw.FloatProgress(
+        value=0.0, min=0.0, max=1.0, description=description, style={"description_width": "initial"}
+    )
+
+
+def table_html(
+    table,
+    *,
+    index_label: str = "",
+    columns=None,
+    row_titles: dict[str, str] | None = None,
+    formats: dict[str, str] | None = None,
+    default_format: str = "{:.3f}",
+) -> str:
+    """A table of numbers as HTML in the theme's code font and colours (``TABLE_STYLE``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The numbers; its index names the rows.
+    index_label : str
+        The header over the row names.
+    columns : sequence of str, optional
+        The columns shown, in this order; all of them by default.
+    row_titles : dict of str to str, optional
+        What to show for a row name; the name itself when it is not a key.
+    formats : dict of str to str, optional
+        A format per column (``{"ess_bulk": "{:.0f}"}``); the others use `default_format`.
+    default_format : str
+        The format of the columns not in `formats`.
+
+    Returns
+    -------
+    str
+        The ``<table>`` element.
+    """
+    columns = list(table.columns if columns is None else columns)
+    row_titles, formats = row_titles or {}, formats or {}
+    cell = "padding: 2px 8px"
+    header = "".join(f"<th style='{cell}'>{html.escape(str(name))}</th>" for name in (index_label, *columns))
+    rows = "".join(
+        f"<tr><th style='{cell}; text-align: left'>{html.escape(str(row_titles.get(name, name)))}</th>"
+        + "".join(
+            f"<td style='{cell}; text-align: right'>{formats.get(c, default_format).format(row[c])}</td>"
+            for c in columns
+        )
+        + "</tr>"
+        for name, row in table.iterrows()
+    )
+    return f"<table style='{TABLE_STYLE}'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 class MessageArea(ipw.HTML):
     """One line for errors, warnings and notes, coloured by JupyterLab's theme.
 
@@ -276,7 +389,7 @@ class MessageArea(ipw.HTML):
         "error": "color: var(--jp-error-color1, #d32f2f)",
         "warning": "color: var(--jp-warn-color1, #b26a00)",
         "ok": "color: var(--jp-success-color1, #388e3c)",
-        "note": "color: var(--jp-ui-font-color1, inherit)",
+        "note": TEXT_STYLE,
     }
 
     def __init__(self, **kwargs):

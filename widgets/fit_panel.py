@@ -17,29 +17,11 @@ from widgets.tutorial import SITES
 COMPILING = "compiling the sampler (once per data length, number of chains and prior family)..."
 # The run lengths one compiled sampler serves (see widgets.inference.fit).
 _RUN_LENGTHS = {"num_warmup": (0, inference.MAX_NUM_WARMUP), "num_samples": (1, inference.MAX_NUM_SAMPLES)}
-_TABLE_STYLE = (
-    "border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); "
-    "font-size: var(--jp-code-font-size, 12px); color: var(--jp-ui-font-color1, inherit)"
-)
 
 
 def summary_table_html(fit: Fit) -> str:
     """The ArviZ summary of `fit` as an HTML table that follows the theme's colours."""
-    table = fit.summary()
-    formats = {"ess_bulk": "{:.0f}", "ess_tail": "{:.0f}"}
-    header = "".join(f"<th style='padding: 2px 8px'>{c}</th>" for c in ["", *table.columns])
-    rows = "".join(
-        "<tr>"
-        + f"<th style='padding: 2px 8px; text-align: left'>{name}</th>"
-        + "".join(
-            f"<td style='padding: 2px 8px; text-align: right'>"
-            f"{formats.get(column, '{:.3f}').format(value)}</td>"
-            for column, value in row.items()
-        )
-        + "</tr>"
-        for name, row in table.iterrows()
-    )
-    return f"<table style='{_TABLE_STYLE}'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+    return _ui.table_html(fit.summary(), formats={"ess_bulk": "{:.0f}", "ess_tail": "{:.0f}"})
 
 
 class FitPanel(Panel):
@@ -115,22 +97,19 @@ class FitPanel(Panel):
         self._thread: threading.Thread | None = None
         self._peak: dict[str, float] = {}  # height of each posterior density, for the truth line
         self.fit_button = _ui.button("Fit", description="Run NUTS on the data", icon="play", style="primary")
-        self.progress = ipw.FloatProgress(
-            value=0.0, min=0.0, max=1.0, description="progress", style={"description_width": "initial"}
-        )
+        self.progress = _ui.progress_bar("progress")
         self.status_label = ipw.Label("")
         settings = {
             # The ranges one compiled sampler serves: any value in them re-fits without compiling.
-            "num_warmup": ipw.BoundedIntText(min=0, max=inference.MAX_NUM_WARMUP, description="warmup"),
-            "num_samples": ipw.BoundedIntText(min=1, max=inference.MAX_NUM_SAMPLES, description="samples"),
-            "num_chains": ipw.BoundedIntText(min=1, max=16, description="chains"),
-            "seed": ipw.IntText(description="seed"),
+            "num_warmup": _ui.int_box(
+                "warmup", low=0, high=inference.MAX_NUM_WARMUP, description="num_warmup of the NUTS run"
+            ),
+            "num_samples": _ui.int_box(
+                "samples", low=1, high=inference.MAX_NUM_SAMPLES, description="num_samples of the NUTS run"
+            ),
+            "num_chains": _ui.int_box("chains", low=1, high=16, description="num_chains of the NUTS run"),
+            "seed": _ui.int_box("seed", description="seed of the NUTS run"),
         }
-        for name, box in settings.items():
-            box.layout, box.style = ipw.Layout(width="11em"), {"description_width": "5em"}
-            box.tooltip = f"{name} of the NUTS run" + (
-                f", {box.min:,} to {box.max:,}" if isinstance(box, ipw.BoundedIntText) else ""
-            )
         self._tie(**settings)
         self.settings = settings
         self.stale_notice = _ui.MessageArea()

@@ -38,23 +38,17 @@ _MODE_HELP = {
 }
 X_SPAN = (X_RANGE[0] - 0.5, X_RANGE[1] + 0.5)
 COMPILING = "compiling the two samplers (once per process, for up to {} points)...".format(CAPACITY)
-_TABLE_STYLE = (
-    "border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); "
-    "font-size: var(--jp-code-font-size, 12px); color: var(--jp-ui-font-color1, inherit)"
-)
 
 
 def comparison_html(table) -> str:
     """The comparison table (:func:`widgets.inference.comparison.comparison_table`) as theme-coloured HTML."""
-    columns = ("elpd_loo", "se", "elpd_diff", "dse", "weight", "p_loo")
-    header = "".join(f"<th style='padding: 2px 8px'>{name}</th>" for name in ("model", *columns))
-    rows = "".join(
-        f"<tr><th style='padding: 2px 8px; text-align: left'>{MODEL_TITLES.get(name, name)}</th>"
-        + "".join(f"<td style='padding: 2px 8px; text-align: right'>{row[c]:.2f}</td>" for c in columns)
-        + "</tr>"
-        for name, row in table.iterrows()
+    return _ui.table_html(
+        table,
+        index_label="model",
+        columns=("elpd_loo", "se", "elpd_diff", "dse", "weight", "p_loo"),
+        row_titles=MODEL_TITLES,
+        default_format="{:.2f}",
     )
-    return f"<table style='{_TABLE_STYLE}'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 class RobustRegressionPanel(Panel):
@@ -144,9 +138,7 @@ class RobustRegressionPanel(Panel):
             style={"description_width": "initial"},
         )
         self._tie(mode=self.mode_buttons, k_model=self.k_buttons)
-        self.progress = ipw.FloatProgress(
-            value=0.0, min=0.0, max=1.0, description="re-fit", style={"description_width": "initial"}
-        )
+        self.progress = _ui.progress_bar("re-fit")
         self.status_label = ipw.Label("")
 
         self.figure, self._scales = _ui.figure(
@@ -196,7 +188,7 @@ class RobustRegressionPanel(Panel):
         if self._held:
             return  # the panel's own redraw, or putting the points back
         x, y = np.asarray(self.points.x, np.float32), np.asarray(self.points.y, np.float32)
-        if _ui._equal_data(x, self.x) and _ui._equal_data(y, self.y):
+        if _ui.equal_data(x, self.x) and _ui.equal_data(y, self.y):
             return  # the other half of a move already taken
         with self._holding():
             self.x, self.y = x, y

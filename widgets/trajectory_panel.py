@@ -137,8 +137,8 @@ class TrajectoryPanel(Panel):
         ipw.jslink((self.play, "value"), (self.step_slider, "value"))
         self.x_choice = _ui.dropdown("x axis", [""], "", description="Coordinate on the horizontal axis")
         self.y_choice = _ui.dropdown("y axis", [""], "", description="Coordinate on the vertical axis")
-        self.seed_box = ipw.BoundedIntText(
-            min=0, max=2**32 - 1, description="seed", layout=ipw.Layout(width="11em")
+        self.seed_box = _ui.int_box(
+            "seed", low=0, high=2**32 - 1, description="Seed of the momentum and of the doubling directions"
         )
         self.status = ipw.HTML()
         self._set_coordinates(fit)
@@ -332,4 +332,4 @@ def _status_html(t: Trajectory) -> str:
         f"{t.num_steps} leapfrog steps ({directions}) in {t.depth} doublings of step size "
         f"{t.step_size:.3g}; {why}. Other coordinates from the nearest posterior draw."
     )
-    return f'<div style="color: var(--jp-ui-font-color1, inherit)">{text}</div>'
+    return f'<div style="{_ui.TEXT_STYLE}">{text}</div>'
