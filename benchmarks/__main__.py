@@ -15,7 +15,17 @@ numpyro.set_host_device_count(4)
 # kernels), except the rows that measure the kit's compilation cache itself.
 os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
 
-from benchmarks import batched, browser, inference_steps, lessons, panels, peers  # noqa: E402
+from benchmarks import (  # noqa: E402
+    batched,
+    browser,
+    inference_steps,
+    lessons,
+    panels,
+    peers,
+    robust,
+    sbc,
+    trajectory,
+)
 from benchmarks.timing import print_table  # noqa: E402
 
 
@@ -29,6 +39,9 @@ def main() -> None:
     print_table("Batched fits (fit_many) against a loop of single fits", batched.run(args.quick))
     print_table(peers.TITLE, peers.run(args.quick))
     print_table("Panels: one control move, Python side (value set -> marks updated)", panels.run(args.quick))
+    print_table("Lesson 3: the robust-regression panel (Python side)", robust.run(args.quick, lesson=False))
+    print_table("Lesson 4: simulation-based calibration", sbc.run(args.quick))
+    print_table(trajectory.TITLE, trajectory.run(args.quick))
     print_table(
         "Lessons and grading (lessons: single runs; grading: medians of two)", lessons.run(args.quick)
     )

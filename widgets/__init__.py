@@ -21,6 +21,7 @@ _PUBLIC = {
     "PredictiveCheckPanel": "widgets.predictive_panel",
     "PriorPanel": "widgets.prior_panel",
     "RobustRegressionPanel": "widgets.robust_panel",
+    "SBCPanel": "widgets.sbc_panel",
     "Priors": "widgets.inference",
     "SimulationPanel": "widgets.simulation_panel",
     "TrajectoryPanel": "widgets.trajectory_panel",

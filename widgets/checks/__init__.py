@@ -24,6 +24,8 @@ check                       the answer
 :class:`moved_to_high_k`    a panel's data with one point moved to a high Pareto k
 :class:`same_schools_draws` a hierarchical model, non-centered as the reference
 :class:`diverging_trajectory`  a TrajectoryPanel code line whose transition diverges
+:class:`simulator_noise`    a simulator whose noise has the model's prior
+:class:`panel_setting`      a setting read from a panel's copied code line
 ==========================  ================================================
 """
 
@@ -35,6 +37,7 @@ from widgets.checks.fits import healthy_fit
 from widgets.checks.loo import moved_to_high_k
 from widgets.checks.noise import regression_data, standard_normal_noise
 from widgets.checks.predictive import coverage, share_at_most
+from widgets.checks.sbc import panel_setting, simulator_noise
 from widgets.checks.trajectories import diverging_trajectory, same_schools_draws
 
 __all__ = [
@@ -49,10 +52,12 @@ __all__ = [
     "healthy_fit",
     "moved_to_high_k",
     "one_of",
+    "panel_setting",
     "regression_data",
     "same_draws",
     "same_schools_draws",
     "share_at_most",
+    "simulator_noise",
     "standard_normal_noise",
     "within_mcse",
 ]

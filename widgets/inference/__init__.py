@@ -31,6 +31,9 @@ later move to ArviZ 1.x touches one place. One job per module:
 - :mod:`~widgets.inference.batched`: ``fit_many``, many data sets fitted at once
   in one compiled program (``BatchedFit``: draws, divergences, R-hat and ESS per
   fit, ranks for simulation-based calibration).
+- :mod:`~widgets.inference.sbc`: simulation-based calibration (``run_sbc``,
+  ``SBCResult``): a simulator apart from the model, ``fit_many`` in chunks that
+  share one compiled program, ranks, ArviZ's simultaneous ECDF band, a verdict.
 - :mod:`~widgets.inference.outliers`: ``data_with_outliers``, and the two
   regressions padded to ``CAPACITY`` points with a mask (``padded``), so that a
   point added or removed re-fits without compiling.
@@ -99,6 +102,7 @@ from widgets.inference.trajectory import (
     unconstrained_coordinates,
     unconstrained_draws,
 )
+from widgets.inference.sbc import SBCResult, run_sbc, simulate_from_prior
 from widgets.inference.summaries import (
     BAND_PERCENTILES,
     TEST_STATISTICS,
@@ -128,6 +132,7 @@ __all__ = [
     "Diagnostics",
     "Fit",
     "Priors",
+    "SBCResult",
     "Trajectory",
     "as_data",
     "compare",
@@ -154,8 +159,10 @@ __all__ = [
     "prior_densities",
     "prior_predictive",
     "record_trajectory",
+    "run_sbc",
     "sample_posterior_predictive",
     "simulate",
+    "simulate_from_prior",
     "start_near",
     "student_t_regression",
     "summary_statistic",
