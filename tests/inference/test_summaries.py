@@ -25,7 +25,10 @@ def test_prior_densities_are_the_priors_pdfs():
 
 @pytest.mark.parametrize(
     ("prior", "pdf"),
-    [(dist.HalfNormal(1.5), stats.halfnorm(scale=1.5).pdf), (dist.Exponential(2.0), stats.expon(scale=0.5).pdf)],
+    [
+        (dist.HalfNormal(1.5), stats.halfnorm(scale=1.5).pdf),
+        (dist.Exponential(2.0), stats.expon(scale=0.5).pdf),
+    ],
     ids=["HalfNormal", "Exponential"],
 )
 def test_prior_densities_are_zero_outside_the_support(prior, pdf):
