@@ -29,7 +29,8 @@ MODEL_TITLES = {"normal": "Normal", "student_t": "Student-t"}
 # Okabe-Ito: blue for the Normal model, bluish green for the Student-t; points
 # grey while their Pareto k is fine, vermillion (and larger) above good_k.
 MODEL_COLORS = {"normal": _ui.COLORS["band"], "student_t": _ui.COLORS["truth"]}
-K_COLORS = {"ok": "#999999", "high": _ui.COLORS["data"]}
+# Grey at >= 3:1 on light and dark themes alike (#999999 was 2.85:1 on white).
+K_COLORS = {"ok": "#808080", "high": _ui.COLORS["data"]}
 MODES = ("drag", "add", "remove")
 _MODE_HELP = {
     "drag": "drag a point; both models re-fit when you let go",
