@@ -56,7 +56,36 @@ class same_schools_draws(Check):
     sites : sequence of str
         The sites compared.
     num_samples : int
-        Draws per site.
+        Draws per site, >= 1.
+
+    Raises
+    ------
+    ValueError
+        If `model` is not callable, `sites` is empty or `num_samples` < 1.
+
+    Examples
+    --------
+    In lesson 5's test cell, ``lesson.check("l5-model", "eight_schools_reparam",
+    same_schools_draws(eight_schools_noncentered))``. The centered model draws
+    the same theta, but samples theta itself:
+
+    >>> from widgets.checks.trajectories import same_schools_draws
+    >>> from widgets.inference import eight_schools, eight_schools_noncentered
+    >>> check = same_schools_draws(eight_schools_noncentered, num_samples=3)
+    >>> check(eight_schools_noncentered).passed
+    True
+    >>> result = check(eight_schools)
+    >>> result.reason
+    "draws of sampled effects (one per school) differ from the reference model's"
+    >>> check(3.0).reason
+    'your answer raised ValueError: expected a model function model(J, sigma, y=None); got float'
+
+    For the grader, plain data, decided outside the kernel:
+
+    >>> from widgets.grading import compare
+    >>> data = check.data(eight_schools_noncentered)
+    >>> compare.verdict(data["check"], data["answer"], data["reference"])[0]
+    True
     """
 
     model: Callable
@@ -65,7 +94,21 @@ class same_schools_draws(Check):
     verdict = "same_draws"
     fresh = True
 
+    def __post_init__(self) -> None:
+        if not callable(self.model):
+            raise ValueError(f"model must be a model function; got {type(self.model).__name__}")
+        if isinstance(self.sites, str) or not self.sites or not all(isinstance(s, str) for s in self.sites):
+            raise ValueError(f"sites must be a non-empty sequence of site names; got {self.sites!r}")
+        if (
+            isinstance(self.num_samples, bool)
+            or not isinstance(self.num_samples, int)
+            or self.num_samples < 1
+        ):
+            raise ValueError(f"num_samples must be a whole number >= 1; got {self.num_samples!r}")
+
     def answer(self, value, ctx: Context) -> dict:  # noqa: D102 - see Check
+        if not callable(value):
+            raise ValueError(f"expected a model function model(J, sigma, y=None); got {type(value).__name__}")
         return _schools_draws(value, self.sites, self.num_samples, ctx.challenge)
 
     def reference(self, ctx: Context) -> dict:  # noqa: D102 - see Check
@@ -82,6 +125,14 @@ class same_schools_draws(Check):
                 "sampled effects",
                 "Sample a standard normal effect per school, not theta itself: theta = mu + tau * effect, "
                 "recorded with numpyro.deterministic.",
+            ),
+            (
+                "draws of mu differ",
+                "Sample mu first, with the reference model's prior.",
+            ),
+            (
+                "draws of tau differ",
+                "Sample tau second, after mu, with the reference model's prior for a scale.",
             ),
             (
                 "differ",
@@ -102,10 +153,34 @@ class diverging_trajectory(Check):
     ----------
     fit : str
         The notebook's name of the fit the panel must replay.
+
+    Raises
+    ------
+    ValueError
+        If `fit` is not a Python name.
+
+    Examples
+    --------
+    In lesson 5's test cell, ``lesson.check("l5-diverge", "my_panel", diverging_trajectory("fit_centered"))``,
+    with ``my_panel = TrajectoryPanel(fit_centered, ...)`` copied from the panel's
+    code line. What is not a panel is refused, and the grader's reference is 1:
+
+    >>> from widgets.checks.trajectories import diverging_trajectory
+    >>> check = diverging_trajectory("fit_centered")
+    >>> check("TrajectoryPanel(fit_centered)").reason
+    "your answer raised ValueError: the answer must be the TrajectoryPanel's code line, TrajectoryPanel(...)"
+    >>> check.reference(None)
+    {'value': 1.0, 'rtol': 0.0, 'atol': 0.0, 'mcse': None}
     """
 
     fit: str = "fit_centered"
     verdict = "close"
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.fit, str) and self.fit.isidentifier()):
+            raise ValueError(
+                f"fit must be the notebook's name of the fit, e.g. 'fit_centered'; got {self.fit!r}"
+            )
 
     def answer(self, value, ctx: Context) -> float:  # noqa: D102 - see Check
         if not all(hasattr(value, k) for k in ("fit", "x", "y", "start", "seed", "chain")):
