@@ -61,6 +61,8 @@
   );
   for (const el of texts) {
     if (!visible(el) || !el.textContent.trim() && !(el.value || "").trim()) continue;
+    // WCAG 1.4.3 sets no contrast for inactive controls (a Stop button greyed out until a run).
+    if (el.closest(":disabled, .mod-disabled")) continue;
     const style = getComputedStyle(el);
     const isSvg = el instanceof SVGElement;
     const color = parse(isSvg ? style.fill : style.color);

@@ -5,14 +5,13 @@ JupyterLab's own "Run All Cells". Screenshots of every panel, in the light and
 dark themes, go to test-artifacts/screenshots/.
 """
 
-import pathlib
 import re
 
 import pytest
 
 from tests.browser import lab
+from tests.browser.figures import LEGIBLE, illegible, visible_figures, wait_until_drawn
 
-LEGIBILITY = pathlib.Path(__file__).with_name("legibility.js").read_text()
 LESSONS = ("lesson_one", "lesson_two")
 # The cells that show a panel, by the start of their source.
 PANELS = {
@@ -27,61 +26,6 @@ PANEL_CASES = [(lesson, panel) for lesson, panels in PANELS.items() for panel in
 # bqplot draws the figures of WorkflowPanel tabs not shown yet into a zero-size
 # box, and Chromium logs the negative sizes; they draw once shown (tested below).
 HARMLESS_CONSOLE = re.compile(r"<(rect|svg)> attribute (width|height): A negative value is not valid")
-# WCAG 2: 4.5:1 for text; 3:1 for the graphics that carry the data. Marks drawn
-# translucent on purpose (30 overlapping draws, bands) must still stand out.
-TEXT_CONTRAST, MARK_CONTRAST, TRANSLUCENT_CONTRAST = 4.5, 3.0, 1.25
-
-
-def figure_report(element) -> list[dict]:
-    """For each bqplot figure under `element`: size, tick labels, mark paths drawn."""
-    return element.evaluate(
-        """(root) => [...root.querySelectorAll(".bqplot.figure")].map((f) => {
-          const box = f.getBoundingClientRect();
-          const paths = [...f.querySelectorAll("path.line, path.dot, path.area")];
-          return {
-            title: (f.querySelector("text.mainheading") || {}).textContent || "",
-            visible: box.width > 0 && box.height > 0,
-            ticks: f.querySelectorAll("g.tick text").length,
-            marks: paths.length,
-            drawn: paths.filter((p) => (p.getAttribute("d") || "").length > 10).length,
-          };
-        })"""
-    )
-
-
-def visible_figures(element) -> list[dict]:
-    return [f for f in figure_report(element) if f["visible"]]
-
-
-_ALL_DRAWN = """([root, marks]) => {
-  const shown = [...root.querySelectorAll(".bqplot.figure")].filter((f) => {
-    const box = f.getBoundingClientRect();
-    return box.width > 0 && box.height > 0;
-  });
-  const drawn = (f) => [...f.querySelectorAll("path.line, path.dot, path.area")]
-    .some((p) => (p.getAttribute("d") || "").length > 10);
-  const ticked = (f) => f.querySelectorAll("g.tick text").length >= 4;
-  return shown.length > 0 && shown.every((f) => ticked(f) && (!marks || drawn(f)));
-}"""
-
-
-# Every figure shown has its title and tick labels legible to the measurement, and a mark.
-_MEASURABLE = f"""(root) => {{
-  const records = ({LEGIBILITY.strip()})(root);
-  const figures = [...root.querySelectorAll(".bqplot.figure")]
-    .filter((f) => f.getBoundingClientRect().width > 0);
-  const svgTexts = records.filter((r) => r.kind === "text" && r.svg).length;
-  return figures.length > 0 && svgTexts >= 5 * figures.length && records.some((r) => r.kind !== "text");
-}}"""
-
-
-def wait_until_drawn(page, element, *, marks: bool = True, timeout_ms: int = 60_000) -> None:
-    """Wait until every figure shown under `element` has its axes' ticks and (with `marks`) a mark drawn.
-
-    bqplot draws after the kernel is idle, one update at a time, and JupyterLab
-    renders a cell only once it is scrolled into view.
-    """
-    page.wait_for_function(_ALL_DRAWN, arg=[element.element_handle(), marks], timeout=timeout_ms)
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -225,13 +169,5 @@ def test_panels_are_legible_in_both_themes(request, name, panel, theme):
     # Switching theme can make bqplot lay its figures out again (twice in CI, it
     # had drawn them, then showed none for a moment): measure once what is
     # measured is all there, the figures' text and marks included.
-    wait_until_drawn(lesson.page, cell)
-    lesson.page.wait_for_function(_MEASURABLE, arg=cell.element_handle(), timeout=60_000)
-    records = cell.evaluate(LEGIBILITY)
-    texts = [r for r in records if r["kind"] == "text"]
-    marks = [r for r in records if r["kind"] != "text"]
-    assert [r for r in texts if r["ratio"] < TEXT_CONTRAST] == []
-    solid = [r for r in marks if r["kind"] == "mark" and r["alpha"] >= 0.9]
-    assert [r for r in solid if r["ratio"] < MARK_CONTRAST] == []
-    assert [r for r in marks if r["ratio"] < TRANSLUCENT_CONTRAST] == []
+    assert illegible(lesson.page, cell) == LEGIBLE
     lesson.screenshot(cell, f"{panel}-{theme.split()[-1].lower()}")

@@ -4,6 +4,7 @@ import pytest
 
 from tests.browser import lab
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.figures import LEGIBLE, illegible
 
 LESSON = lab.ROOT / "lessons" / "03-robust-regression-and-loo.ipynb"
 PANEL_CELL = "x_clean, y_clean"
@@ -84,9 +85,11 @@ def test_dragging_a_point_with_the_mouse_refits_recolours_and_rescores(lesson_th
     assert after["fills"][7] == VERMILLION
     assert after["table"] != before["table"] and after["lines"] != before["lines"]
     assert errors == []
+    assert illegible(page, cell) == LEGIBLE  # the k colours included
     cell.screenshot(path=str(SCREENSHOTS / "03-RobustRegressionPanel-after-drag-light.png"))
     lab.set_theme(page, "JupyterLab Dark")
     try:
+        assert illegible(page, cell) == LEGIBLE
         cell.screenshot(path=str(SCREENSHOTS / "03-RobustRegressionPanel-after-drag-dark.png"))
     finally:
         lab.set_theme(page, "JupyterLab Light")

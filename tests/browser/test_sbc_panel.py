@@ -7,6 +7,8 @@ import nbformat
 import pytest
 
 from tests.browser import lab
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.figures import LEGIBLE, illegible
 
 CELLS = [
     "import numpyro\n\nnumpyro.set_host_device_count(4)\n"
@@ -71,9 +73,16 @@ def test_does_run_move_the_progress_bar_and_draw_ranks_and_band(panel_cell):
         arg=ecdf.element_handle(),
     )
     assert "simulations:" in cell.locator("[role=status]").last.text_content()
-    lab_dir = lab.ROOT / "test-artifacts" / "screenshots"
-    lab_dir.mkdir(parents=True, exist_ok=True)
-    cell.screenshot(path=str(lab_dir / "sbc-panel.png"))
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Dark", "JupyterLab Light"])
+def test_the_ranks_and_band_are_legible_in_both_themes(panel_cell, theme):
+    """After the run: are the panel's text and marks legible (measured), with a screenshot to look at?"""
+    page, cell = panel_cell
+    lab.set_theme(page, theme)
+    assert illegible(page, cell) == LEGIBLE
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    cell.screenshot(path=str(SCREENSHOTS / f"04-SBCPanel-{theme.split()[-1].lower()}.png"))
 
 
 def test_does_stop_end_a_run_early(panel_cell):

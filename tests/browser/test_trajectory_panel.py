@@ -13,6 +13,7 @@ import pytest
 
 from tests.browser import lab
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.figures import LEGIBLE, illegible
 
 CELLS = [
     "import numpyro\n\nnumpyro.set_host_device_count(4)\n"
@@ -106,10 +107,11 @@ def test_a_click_on_the_plot_moves_the_start(notebook):
 
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_screenshots_in_both_themes(notebook, theme):
-    """A screenshot of the panel in each theme, for a person to look at."""
+def test_the_panel_is_legible_in_both_themes(notebook, theme):
+    """Are the panel's text and marks legible against the theme (measured), with a screenshot to look at?"""
     page, cell, _ = notebook
     lab.set_theme(page, theme)
+    assert illegible(page, cell) == LEGIBLE
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"05-trajectory-panel-{'light' if 'Light' in theme else 'dark'}.png"
     panel = cell.locator(".jp-OutputArea").first
