@@ -136,11 +136,15 @@ def test_the_code_line_rebuilds_the_panel():
         ({"x": x_data[:19]}, "same length"),
         ({"points": (x_data[:1], y_data[:1])}, "at least 2 points"),
         ({"points": (np.zeros(CAPACITY + 1), np.zeros(CAPACITY + 1))}, f"at most {CAPACITY}"),
+        ({"num_samples": 0}, "num_samples must be an integer in [1, "),
+        ({"num_chains": 0}, "num_chains must be an integer >= 1"),
+        ({"seed": -1}, "seed must be an integer in [0, 2**32)"),
     ],
 )
 def test_bad_data_keep_the_last_good_state(bad, words):
-    """Does bad data, set from code or sent by the browser, leave the fits, table and points as they were?"""
+    """Do bad data or run settings, from code or the browser, leave the fits, table and points alone?"""
     panel = RobustRegressionPanel(x_data[:20], y_data[:20], num_samples=200)
+    settings = {name: getattr(panel, name) for name in ("num_samples", "num_chains", "seed")}
     table, fits, points = panel.table.copy(), panel.fits, np.array(panel.points.y)
     for name, value in bad.items():
         if name == "points":
@@ -151,6 +155,7 @@ def test_bad_data_keep_the_last_good_state(bad, words):
     assert panel.fits is fits and panel.table.equals(table)
     np.testing.assert_array_equal(panel.y, y_data[:20])
     np.testing.assert_array_equal(panel.points.y, points)
+    assert {name: getattr(panel, name) for name in settings} == settings
     # A good move afterwards is taken, and clears the message.
     _move(panel, 0, 0.5)
     assert panel.message == ""
