@@ -189,7 +189,15 @@ class TrajectoryPanel(Panel):
 
     def _on_fit(self, change) -> None:
         with self._holding():
+            shown = (self.x, self.y)  # new options may move the drop-downs, and the traits with them
             self._set_coordinates(change["new"])
+            if not set(shown) <= set(self._coordinates):
+                # A fit of another model: its own axes and typical start, as a new panel would show.
+                axes = _default_axes(self._coordinates)
+                self.x, self.y = axes["x"], axes["y"]
+                self.start = self._typical_start(self.x, self.y)
+            else:
+                self.x, self.y = shown
         self._drawn_axes = ()
         self._update()
 

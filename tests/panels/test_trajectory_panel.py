@@ -132,3 +132,14 @@ def test_any_fitted_model_the_regression_too(fitted):
     panel = TrajectoryPanel(fitted)
     assert (panel.x, panel.y) == ("a", "log sigma")
     assert panel.trajectory.num_steps >= 1 and panel.message == ""
+
+
+def test_a_fit_of_another_model_shows_its_own_axes(schools, fitted):
+    """Does setting the fit to another model's show what a new panel of it shows, with no message?"""
+    panel = TrajectoryPanel(schools, x="theta[0]", y="log tau")
+    panel.fit = fitted
+    fresh = TrajectoryPanel(fitted)
+    assert panel.message == ""
+    assert (panel.x, panel.y, panel.start) == (fresh.x, fresh.y, fresh.start)
+    assert panel.figure.axes[0].label == fresh.x and f"x={fresh.x!r}" in panel.code
+    assert panel.trajectory.num_steps == fresh.trajectory.num_steps
