@@ -37,6 +37,31 @@ class simulator_noise(within_mcse):
         The prior's mean and sd of sigma: HalfNormal(1)'s by default.
     effective_draws : int
         Simulations drawn.
+
+    Examples
+    --------
+    In lesson 4's test cell, ``lesson.check("l4-simulator", "simulate_regression", simulator_noise())``.
+    A simulator whose noise prior is the model's HalfNormal(1) passes; one drawing sigma
+    three times as wide does not:
+
+    >>> from widgets.checks import simulator_noise
+    >>> def simulator(rng, x):
+    ...     a, b, sigma = rng.normal(0.0, 2.0), rng.normal(0.0, 2.0), abs(rng.normal(0.0, 1.0))
+    ...     return {"a": a, "b": b, "sigma": sigma, "y": rng.normal(a * x + b, sigma)}
+    >>> check = simulator_noise()
+    >>> check(simulator).passed
+    True
+    >>> def too_wide(rng, x):
+    ...     return {**simulator(rng, x), "sigma": abs(rng.normal(0.0, 3.0))}
+    >>> check(too_wide).passed
+    False
+
+    For the grader, as plain data, decided outside the kernel:
+
+    >>> from widgets.grading import compare
+    >>> data = check.data(simulator)
+    >>> compare.verdict(data["check"], data["answer"], data["reference"])[0]
+    True
     """
 
     reference_value: tuple = HALF_NORMAL_MEAN_SD
@@ -68,6 +93,29 @@ class panel_setting(close):
         The expected setting.
     name : str
         The panel's trait, e.g. ``"thin"``.
+
+    Examples
+    --------
+    In lesson 4's test cell, ``lesson.check("l4-thin", "my_panel", panel_setting(10, name="thin"))``,
+    with ``my_panel = SBCPanel(...)`` copied from the panel's code line. Anything with
+    the panel's ``code`` and the setting will do to show it:
+
+    >>> from types import SimpleNamespace
+    >>> from widgets.checks import panel_setting
+    >>> check = panel_setting(10, name="thin")
+    >>> check(SimpleNamespace(code="SBCPanel(...)", thin=10)).passed
+    True
+    >>> check(SimpleNamespace(code="SBCPanel(...)", thin=1)).passed
+    False
+    >>> check(10).reason
+    "your answer raised ValueError: expected a panel with a 'thin' setting; got int"
+
+    For the grader, as plain data, decided outside the kernel:
+
+    >>> from widgets.grading import compare
+    >>> data = check.data(SimpleNamespace(code="SBCPanel(...)", thin=10))
+    >>> compare.verdict(data["check"], data["answer"], data["reference"])[0]
+    True
     """
 
     name: str = ""

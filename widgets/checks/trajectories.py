@@ -171,6 +171,14 @@ class diverging_trajectory(Check):
     "your answer raised ValueError: the answer must be the TrajectoryPanel's code line, TrajectoryPanel(...)"
     >>> check.reference(None)
     {'value': 1.0, 'rtol': 0.0, 'atol': 0.0, 'mcse': None}
+
+    The grader decides on plain data outside the kernel: a transition that diverged is 1.
+
+    >>> from widgets.grading import compare
+    >>> compare.verdict(check.verdict, 1.0, check.reference(None))[0]
+    True
+    >>> compare.verdict(check.verdict, 0.0, check.reference(None))[0]
+    False
     """
 
     fit: str = "fit_centered"
