@@ -123,6 +123,11 @@ def forge(path) -> None:
     nbformat.write(nb, str(path))
 
 
+def with_references(lesson: pathlib.Path) -> list[pathlib.Path]:
+    """The lesson and its private reference module, if it has one (its checks read it when graded)."""
+    return [lesson, *lesson.parent.glob(f"{lesson.stem}_reference.py")]
+
+
 def points_of(nb) -> dict:
     return {notebooks.grade_id(c): notebooks.nbgrader(c)["points"] for c in nb.cells if notebooks.is_test(c)}
 
@@ -152,7 +157,8 @@ def course(tmp_path_factory):
     student_env = {**env, "JUPYTER_CONFIG_DIR": str(top / "student-config")}
     for assignment, lesson in ASSIGNMENTS.items():
         (root / "source" / assignment).mkdir(parents=True)
-        shutil.copy(lesson, root / "source" / assignment)
+        for path in with_references(lesson):
+            shutil.copy(path, root / "source" / assignment)
     reference = root / "source" / "l1" / f"{LESSONS[0].stem}_reference.py"
     reference.write_text(REFERENCE_MODULE)
 
@@ -181,7 +187,8 @@ def course(tmp_path_factory):
     kit, kit_source = top / "kit-submissions", top / "kit-source"
     kit_source.mkdir()
     for lesson in ASSIGNMENTS.values():
-        shutil.copy(lesson, kit_source)
+        for path in with_references(lesson):
+            shutil.copy(path, kit_source)
     for (student, _), path in copies.items():
         (kit / student).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, kit / student)
@@ -251,9 +258,10 @@ def test_the_reference_module_reaches_neither_the_release_nor_autograde(course):
     """Is lesson 1's *_reference.py kept out of release/, the exchange, the students' and autograded/?"""
     root = course["root"]
     assert (root / "source" / "l1" / f"{LESSONS[0].stem}_reference.py").is_file()
-    copied = [
-        p for p in root.parent.rglob("*_reference.py") if "source" not in p.relative_to(root.parent).parts
-    ]
+    # Only the instructor's folders hold one: the course's source/ and the kit grader's kit-source/.
+    instructors = {"source", "kit-source"}
+    top = root.parent
+    copied = [p for p in top.rglob("*_reference.py") if not instructors & set(p.relative_to(top).parts)]
     assert copied == []
     assert sorted(p.name for p in (root / "autograded").rglob("*.py")) == []
 
