@@ -7,6 +7,7 @@ one question of it. No student submitted lesson 2.
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -126,8 +127,12 @@ def graded(tmp_path_factory):
     make_submissions(folder)
     before = digest(folder)
     out = tmp_path_factory.mktemp("report")
+    # The course of the first two lessons: each student hands in lesson 1 and forgets lesson 2.
+    source = tmp_path_factory.mktemp("source")
+    for lesson in LESSONS[:2]:
+        shutil.copy(lesson, source)
     done = subprocess.run(
-        [sys.executable, "-m", "widgets.grading", "grade", str(folder), "--source", str(LESSON.parent)]
+        [sys.executable, "-m", "widgets.grading", "grade", str(folder), "--source", str(source)]
         + ["--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2", "--challenge", "4242"],
         capture_output=True,
         text=True,
