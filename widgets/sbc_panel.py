@@ -96,18 +96,20 @@ class SBCPanel(Panel):
         )
         self.stop_button = _ui.button("Stop", description="Stop after the current chunk of fits", icon="stop")
         self.stop_button.disabled = True
-        self.progress = ipw.FloatProgress(
-            value=0.0, min=0.0, max=1.0, description="simulations", style={"description_width": "initial"}
-        )
+        self.progress = _ui.progress_bar("simulations")
         self.status_label = ipw.Label("")
+        boxes = {"width": "13em", "label_width": "6em"}
         settings = {
-            "num_simulations": ipw.BoundedIntText(min=1, max=MAX_NUM_SIMULATIONS, description="simulations"),
-            "thin": ipw.BoundedIntText(min=1, max=1000, description="thin"),
-            "seed": ipw.IntText(description="seed"),
+            "num_simulations": _ui.int_box(
+                "simulations",
+                low=1,
+                high=MAX_NUM_SIMULATIONS,
+                description="num_simulations of the SBC run",
+                **boxes,
+            ),
+            "thin": _ui.int_box("thin", low=1, high=1000, description="thin of the SBC run", **boxes),
+            "seed": _ui.int_box("seed", description="seed of the SBC run", **boxes),
         }
-        for name, box in settings.items():
-            box.layout, box.style = ipw.Layout(width="13em"), {"description_width": "6em"}
-            box.tooltip = f"{name} of the SBC run"
         self.settings = settings
         self.parameter_choice = _ui.dropdown("parameter", [], None, description="The parameter drawn below")
 
