@@ -57,23 +57,33 @@ class _BatchedSampler:
         self.last_seconds = 0.0
 
     @staticmethod
-    def _map_fits(one_fit, batched, shared, devices):
-        """``one_fit(*batched[i], *shared)`` for each fit i, split over `devices` host devices.
+    def _map_chains(one_chain, batched, shared, devices):
+        """``one_chain(*batched[k], *shared)`` for each chain k of every fit, split over `devices` devices.
 
-        Each device runs its share of the fits in lockstep: with the host devices
-        the lessons set up, every core gets fits to run (one device would leave
-        the others idle), and each lockstep group waits on fewer slow chains.
+        The chains of all fits lie along one axis, fit by fit (chain k is fit
+        ``k // num_chains``): one ``jax.vmap`` over them, where a vmap over fits
+        around a vmap over chains would trace NUTS's nested while loops under
+        two batching levels, several times longer. Each
+        device runs its share in lockstep: with the host devices the lessons set
+        up, every core gets chains to run, and each lockstep group waits on
+        fewer slow chains.
         """
-        vectorized = jax.vmap(one_fit, in_axes=(0,) * len(batched) + (None,) * len(shared))
+        vectorized = jax.vmap(one_chain, in_axes=(0,) * len(batched) + (None,) * len(shared))
         if devices == 1:
             return vectorized(*batched, *shared)
-        mesh = jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("fit",))
+        mesh = jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",))
         P = jax.sharding.PartitionSpec
-        specs = (P("fit"),) * len(batched) + (P(),) * len(shared)
-        # Fits share nothing across devices, so JAX's check of which values vary
+        specs = (P("chain"),) * len(batched) + (P(),) * len(shared)
+        # Chains share nothing across devices, so JAX's check of which values vary
         # per device (which NumPyro's lax.cond branches fail) can be off.
-        sharded = jax.shard_map(vectorized, mesh=mesh, in_specs=specs, out_specs=P("fit"), check_vma=False)
+        sharded = jax.shard_map(vectorized, mesh=mesh, in_specs=specs, out_specs=P("chain"), check_vma=False)
         return sharded(*batched, *shared)
+
+    def _per_chain(self, data):
+        """Each fit's data repeated for each of its chains: leading axis fit * chain."""
+        if self.num_chains == 1:
+            return data
+        return jax.tree.map(lambda v: jnp.repeat(v, self.num_chains, axis=0), data)
 
     def _init(self, seed, data, *, sizes, num_samples, devices):
         num_fits = jax.tree.leaves(data)[0].shape[0]
@@ -81,24 +91,21 @@ class _BatchedSampler:
         # Fit i's keys depend on the seed and i only, not on the batch size.
         keys = jax.vmap(lambda i: jax.random.split(jax.random.fold_in(key, i), self.num_chains))(
             jnp.arange(num_fits)
-        )
+        ).reshape(num_fits * self.num_chains, -1)
 
-        def one_fit(keys, data):
-            def one_chain(key):
-                # One key at a time: NUTS.init on a batch of keys would wrap the
-                # kernel's stored sample function in vmap once more per trace.
-                state = self.kernel.init(key, 0, None, (), {**data, **dict(sizes)})
-                buffers = jax.tree.map(
-                    lambda v: jnp.zeros((num_samples,) + jnp.shape(v), jnp.asarray(v).dtype), _record(state)
-                )
-                return state, buffers, jnp.zeros((), jnp.int32)
+        def one_chain(key, data):
+            # One key at a time: NUTS.init on a batch of keys would wrap the
+            # kernel's stored sample function in vmap once more per trace.
+            state = self.kernel.init(key, 0, None, (), {**data, **dict(sizes)})
+            buffers = jax.tree.map(
+                lambda v: jnp.zeros((num_samples,) + jnp.shape(v), jnp.asarray(v).dtype), _record(state)
+            )
+            return state, buffers, jnp.zeros((), jnp.int32)
 
-            return jax.vmap(one_chain)(keys)
-
-        return self._map_fits(one_fit, (keys, data), (), devices)
+        return self._map_chains(one_chain, (keys, self._per_chain(data)), (), devices)
 
     def _advance(self, carry, data, start, stop, num_warmup, thin, target_accept_prob, *, sizes, devices):
-        def one_fit(carry, data, start, stop, num_warmup, thin, target_accept_prob):
+        def one_chain(carry, data, start, stop, num_warmup, thin, target_accept_prob):
             schedule = (num_warmup, *_warmup_windows(num_warmup))
 
             def body(i, carry):
@@ -129,25 +136,24 @@ class _BatchedSampler:
                 divergences = divergences + ((after >= 0) & state.diverging)
                 return state, buffers, divergences
 
-            return jax.vmap(lambda c: jax.lax.fori_loop(start, stop, body, c))(carry)
+            return jax.lax.fori_loop(start, stop, body, carry)
 
         shared = (start, stop, num_warmup, thin, target_accept_prob)
-        carry = self._map_fits(one_fit, (carry, data), shared, devices)
+        carry = self._map_chains(one_chain, (carry, self._per_chain(data)), shared, devices)
         # A small output that is ready when this chunk is, and is not donated
         # to the next chunk, so that it can be waited on.
         return carry, carry[0].i + 0
 
     def _finish(self, buffers, data, *, sizes, devices):
-        """The kept draws constrained, deterministic sites included: (fit, chain, draw, ...)."""
+        """The kept draws constrained, deterministic sites included: (fit * chain, draw, ...)."""
 
-        def one_fit(z, data):
-            constrain = self.kernel.postprocess_fn((), {**data, **dict(sizes)})
-            return jax.vmap(jax.vmap(constrain))(z)
+        def one_chain(z, data):
+            return jax.vmap(self.kernel.postprocess_fn((), {**data, **dict(sizes)}))(z)
 
-        return self._map_fits(one_fit, (buffers["z"], data), (), devices)
+        return self._map_chains(one_chain, (buffers["z"], self._per_chain(data)), (), devices)
 
     def run(self, seed, data, sizes, num_warmup, num_samples, thin, target_accept_prob, progress):
-        """Run every fit; return NumPy draws, statistics and divergence counts."""
+        """Run every fit: NumPy draws and statistics ``(fit, chain, draw, ...)``, divergences per fit."""
         num_fits = next(iter(data.values())).shape[0]
         devices = math.gcd(num_fits, jax.local_device_count())
         carry = self.init(seed, data, sizes=sizes, num_samples=num_samples, devices=devices)
@@ -170,7 +176,12 @@ class _BatchedSampler:
         samples = self.finish(buffers, data, sizes=sizes, devices=devices)
         samples, stats, divergences = jax.device_get((samples, {k: buffers[k] for k in _STATS}, divergences))
         self.last_seconds = time.perf_counter() - started
-        return samples, stats, divergences.sum(axis=1)
+
+        def by_fit(values):
+            return values.reshape(num_fits, self.num_chains, *values.shape[1:])
+
+        samples, stats = ({k: by_fit(v) for k, v in part.items()} for part in (samples, stats))
+        return samples, stats, by_fit(divergences).sum(axis=1)
 
     def _progress_chunks(self, total: int) -> int:
         low, high = PROGRESS_CHUNKS
