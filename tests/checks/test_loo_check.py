@@ -1,15 +1,24 @@
-"""Lesson 3's panel check: one point of the data moved to a Pareto k above ArviZ's good_k."""
+"""Lesson 3's checks: a panel point moved to a high Pareto k, and the Student-t model on other inputs.
+
+The model exercise (l3-model) is graded at new inputs with a new key (its hidden check): a model
+right only at the instant feedback's inputs fails there.
+"""
 
 import warnings
 from types import SimpleNamespace
 
 import arviz as az
 import numpy as np
+import numpyro
+import numpyro.distributions as dist
 import pytest
 
 from widgets.checks._check import Context
+from widgets.checks import same_draws
+from widgets.checks.draws import challenge_x
 from widgets.checks.loo import moved_to_high_k
 from widgets.grading import compare
+from widgets.inference import student_t_regression
 from widgets.inference.outliers import MASK, data_with_outliers
 from widgets.robust_panel import RobustRegressionPanel
 
@@ -116,3 +125,57 @@ def test_what_is_not_the_panel_with_its_points_is_refused_saying_why(answer, wor
 def test_a_check_of_bad_arguments_is_refused_when_written(arguments, words):
     with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
         moved_to_high_k(**arguments)
+
+
+# -- l3-model: the check lesson 3 names, graded at new inputs with a new key --------------------------
+
+MODEL_CHECK = same_draws(student_t_regression, sites=("a", "b", "sigma", "nu", "y"))
+GRADING_CHALLENGES = (1, 17, 123)
+
+
+def _student_t(x, y=None, *, nu_rate=0.1):
+    """A student's Student-t regression: the tutorial's priors, nu ~ Gamma(2, nu_rate)."""
+    a = numpyro.sample("a", dist.Normal(0.0, 2.0))
+    b = numpyro.sample("b", dist.Normal(0.0, 2.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    nu = numpyro.sample("nu", dist.Gamma(2.0, nu_rate))
+    with numpyro.plate("data", len(x)):
+        numpyro.sample("y", dist.StudentT(nu, a * x + b, sigma), obs=y)
+
+
+def _fixed_inputs(x, y=None):
+    """A model that ignores its x for the instant feedback's inputs: right there, wrong anywhere else."""
+    _student_t(challenge_x(0), y)
+
+
+def _lighter_tails(x, y=None):
+    """A Student-t model with nu ~ Gamma(2, 1): its prior on nu has a tenth of the lesson's scale."""
+    _student_t(x, y, nu_rate=1.0)
+
+
+def test_the_student_t_model_check_is_fresh():
+    """Does grading draw l3-model's inputs and key anew (the check is `fresh`)?"""
+    assert MODEL_CHECK.fresh
+
+
+@pytest.mark.parametrize("challenge", (0, *GRADING_CHALLENGES))
+def test_a_right_student_t_model_passes_on_other_inputs(challenge):
+    """Does a Student-t model written as the lesson asks pass at the feedback's inputs and at new ones?"""
+    assert MODEL_CHECK(_student_t, Context(challenge=challenge)).passed
+
+
+def test_a_model_right_only_at_the_feedbacks_inputs_fails_on_other_inputs():
+    """Does a model fixed to the instant feedback's x pass there, and fail at each grading challenge?"""
+    assert MODEL_CHECK(_fixed_inputs, Context(challenge=0)).passed
+    for challenge in GRADING_CHALLENGES:
+        result = MODEL_CHECK(_fixed_inputs, Context(challenge=challenge))
+        assert result.passed is False
+        assert result.reason == "draws of y differ from the reference model's"
+
+
+@pytest.mark.parametrize("challenge", (0, *GRADING_CHALLENGES))
+def test_a_wrong_prior_on_nu_fails_on_every_input(challenge):
+    """Does a Student-t model with another prior on nu fail, naming nu?"""
+    result = MODEL_CHECK(_lighter_tails, Context(challenge=challenge))
+    assert result.passed is False
+    assert result.reason == "draws of nu differ from the reference model's"
