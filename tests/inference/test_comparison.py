@@ -1,5 +1,7 @@
 """LOO and model comparison through ArviZ, and the padded regressions a panel re-fits without compiling."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpyro.infer.util import potential_energy
@@ -205,3 +207,39 @@ def test_a_padded_model_fits_new_numbers_of_points_without_compiling(outlier_dat
             score = loo(fit_model(model, padded(xs, ys), num_samples=100, seed=1))
             assert score["n_data_points"] == n
     assert (counter.traces, counter.compilations) == (0, 0)
+
+
+def _arviz_loo_from_the_posterior(fit):
+    """az.loo as ArviZ runs it unaided: on the posterior and the masked-in log-likelihood, reff its own."""
+    (name, log_likelihood), = fit.log_likelihood.items()
+    if MASK in fit.data:
+        log_likelihood = log_likelihood[..., np.asarray(fit.data[MASK], bool)]
+    data = az.from_dict(posterior=fit.samples, log_likelihood={name: log_likelihood})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Estimated shape parameter of Pareto", UserWarning)
+        return az.loo(data, pointwise=True)
+
+
+def test_loo_given_its_relative_efficiency_is_arvizs_loo_from_the_posterior_exactly(
+    padded_fits, fitted, schools_centered
+):
+    """Is loo(fit), which passes az.loo the reff ArviZ would compute, ArviZ's unaided LOO to the last bit?
+
+    The eight schools' posterior has a vector variable (one theta per school).
+    """
+    assert schools_centered.samples["theta"].shape == (4, 1000, 8)
+    for fit in (*padded_fits.values(), fitted, schools_centered):
+        ours, theirs = loo(fit), _arviz_loo_from_the_posterior(fit)
+        for key in ("elpd_loo", "se", "p_loo", "good_k", "n_samples", "n_data_points", "warning"):
+            assert ours[key] == theirs[key], key
+        for key in ("loo_i", "pareto_k"):
+            np.testing.assert_array_equal(ours[key].values, theirs[key].values)
+
+
+def test_loo_of_one_chain_is_arvizs_loo_from_the_posterior_exactly(outlier_data):
+    """With one chain ArviZ takes reff = 1: does loo(fit) too?"""
+    x, y, _ = outlier_data
+    fit = fit_model(student_t_regression, {"x": x, "y": y}, num_chains=1, num_samples=300, seed=2)
+    ours, theirs = loo(fit), _arviz_loo_from_the_posterior(fit)
+    assert ours["elpd_loo"] == theirs["elpd_loo"] and ours["se"] == theirs["se"]
+    np.testing.assert_array_equal(ours["pareto_k"].values, theirs["pareto_k"].values)
