@@ -3,7 +3,12 @@
 Both sides re-fit the tutorial's regression to new data of the same length
 (n = 80; 4 chains, 500 warmup + 1,000 draws) and both are timed in this run,
 call by call in turn (the order reversed every round), each side in its own
-fresh process that does nothing while another samples:
+fresh process that does nothing while another samples. Each row gives the
+median wall time of a re-fit, ours beside nutpie's and their ratio (the target:
+faster than nutpie), the fastest of the same runs, and the median CPU time
+(every thread of the process, so it shows what the chains cost on a machine
+with no core to spare). The load average over the run is printed with it: on a
+shared machine, say so when quoting the figures.
 
 - ours: ``widgets.inference.fit(x, y, seed=i, chain_method=..., progress=...)``,
   as FitPanel calls it, in each layout of ``LAYOUTS`` (first: "auto" on the
@@ -48,7 +53,7 @@ TITLE = (
 )
 
 # Each worker reads the data sets (one JSON line), compiles and warms up (not
-# timed), says "ready", then answers each line "i" with the seconds of re-fit i.
+# timed), says "ready", then answers each line "i" with the wall and CPU seconds of re-fit i.
 _WORKER = """
 import json, sys, time
 {setup}
@@ -60,9 +65,9 @@ refit(0); refit(1)
 print("ready", flush=True)
 for line in sys.stdin:
     i = int(line)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     refit(i)
-    print(json.dumps(time.perf_counter() - start), flush=True)
+    print(json.dumps([time.perf_counter() - start, time.process_time() - cpu]), flush=True)
 """
 
 
@@ -161,10 +166,11 @@ class _Worker:
             raise RuntimeError(f"benchmark worker failed:\n{self.errors.read()[-3000:]}")
         return line
 
-    def refit(self, i: int) -> float:
-        """Seconds of re-fit `i`, measured in the worker."""
+    def refit(self, i: int) -> tuple[float, float]:
+        """Wall and CPU seconds of re-fit `i`, measured in the worker."""
         self._send(str(i))
-        return float(self._expect())
+        wall, cpu = json.loads(self._expect())
+        return float(wall), float(cpu)
 
     def close(self) -> None:
         self.process.stdin.close()
@@ -173,13 +179,14 @@ class _Worker:
 
 
 def refit_against_nutpie(quick: bool) -> list[Row]:
-    """Same-shape re-fits, each layout of ours and nutpie's in turn: medians, minima, ratios."""
+    """Same-shape re-fits, each layout of ours and nutpie's in turn: medians, minima, CPU, ratios."""
     python, why = _peer_python()
     if python is None:
         return [Row("same-shape re-fit", float("nan"), target=f"not measured: no peer environment ({why})")]
     data = [[x.tolist(), y.tolist()] for x, y in (tutorial_data(seed) for seed in range(NUM_DATA_SETS))]
     layouts = dict(list(LAYOUTS.items())[:1]) if quick else LAYOUTS
     workers: dict[str, _Worker] = {}
+    load = [os.getloadavg()[0]]
     try:
         workers["nutpie"] = _Worker(python, _NUTPIE, data)
         for layout, (devices, chain_method) in layouts.items():
@@ -189,21 +196,29 @@ def refit_against_nutpie(quick: bool) -> list[Row]:
         for i in range(2, 2 + (15 if quick else 41)):
             for side in order if i % 2 else order[::-1]:
                 seconds[side].append(workers[side].refit(i))
+        load.append(os.getloadavg()[0])
     finally:
         for worker in workers.values():
             worker.close()
-    theirs = seconds.pop("nutpie")
+    theirs_wall, theirs_cpu = zip(*seconds.pop("nutpie"), strict=True)
+    under = f"load average {min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores"
     rows = []
     for layout, ours in seconds.items():
+        ours_wall, ours_cpu = zip(*ours, strict=True)
         median = Row(
             f"same-shape re-fit, {layout}",
-            statistics.median(ours),
-            tutorial=statistics.median(theirs),
-            target="faster",
+            statistics.median(ours_wall),
+            tutorial=statistics.median(theirs_wall),
+            target="faster than nutpie",
         )
         median.met = median.ours < median.tutorial
-        fastest = Row("  ... fastest of the same runs", min(ours), tutorial=min(theirs))
-        rows += [median, fastest]
+        fastest = Row("  ... fastest of the same runs", min(ours_wall), tutorial=min(theirs_wall))
+        cpu = Row(
+            f"  ... CPU time, every thread ({under})",
+            statistics.median(ours_cpu),
+            tutorial=statistics.median(theirs_cpu),
+        )
+        rows += [median, fastest, cpu]
     return rows
 
 
