@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+import traitlets as tr
 
 from tests.conftest import make_data, marks_by_label
 from widgets.inference import EIGHT_SCHOOLS, eight_schools, fit, fit_model
@@ -63,6 +64,20 @@ def test_frames_grow_the_path_one_step_at_a_time(panel):
         shown.append(len(marks["forward in time"].x) + len(marks["backward in time"].x) - 2)
     assert shown == list(range(panel.trajectory.num_steps + 1))
     assert panel.play.max == panel.trajectory.num_steps
+
+
+def test_a_frame_sends_only_the_path_that_grew(panel):
+    """Does each step of the replay change only the path that grew, and leave every other mark alone?"""
+    changed = []
+    for mark in panel.figure.marks:
+        mark.observe(lambda change, mark=mark: changed.append((mark.labels[0], change["name"])), names=tr.All)
+    t = panel.trajectory
+    panel.frame = 1  # from the whole tree back to one step: the paths, the ends and the start dot
+    for frame in range(2, t.num_steps):
+        changed.clear()
+        panel.frame = frame
+        grew = "forward in time" if t.forward[frame - 1] else "backward in time"
+        assert sorted(changed) == [(grew, "x"), (grew, "y")], frame
 
 
 def test_play_at_the_end_replays_from_the_start(panel):
