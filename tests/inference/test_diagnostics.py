@@ -1,6 +1,14 @@
 """Diagnostics: divergences, R-hat and bulk ESS, and a verdict in words."""
 
+import logging
+import warnings
+
+import numpy as np
+import pytest
+
 from widgets.inference import Diagnostics, fit
+from widgets.inference._arviz import az
+from widgets.inference.diagnostics import ess_bulk, rhat_rank
 
 
 def test_diagnostics_of_a_healthy_fit(fitted):
@@ -27,3 +35,55 @@ def test_diagnostics_say_what_to_try_for_each_problem():
     assert healthy.ok and healthy.verdict.startswith("No warning signs")
     sick = Diagnostics(divergences=3, max_rhat=1.2, min_ess_bulk=50.0, warnings=("A.", "B."))
     assert not sick.ok and sick.verdict == "A. B."
+
+
+def _autoregressive_draws(rng, shape, dtype):
+    """AR(1) chains with a coefficient per slice from -0.5 to 0.99: Geyer's sequences of every length."""
+    phi = rng.uniform(-0.5, 0.99, shape[:-2])[..., None]
+    noise = rng.normal(size=shape)
+    draws = np.zeros(shape)
+    for i in range(1, shape[-1]):
+        draws[..., i] = phi * draws[..., i - 1] + noise[..., i]
+    # Slices ArviZ treats apart: stuck at one value, one chain stuck, a NaN, ties, half the draws equal.
+    draws[0] = 1.5
+    draws[1, 0] = 2.0
+    draws[2, 0, -1] = np.nan
+    draws[3] = np.round(draws[3])
+    draws[4, :, ::2] = 0.0
+    return draws.astype(dtype)
+
+
+def _one_slice_at_a_time(draws, diagnostic):
+    out = np.empty(draws.shape[:-2])
+    logging.getLogger("arviz").disabled = True  # its "Array contains NaN-value" and shape notes
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for index in np.ndindex(out.shape):
+                out[index] = diagnostic(draws[index])
+    finally:
+        logging.getLogger("arviz").disabled = False
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape", [(300, 2, 50), (40, 1, 101), (40, 4, 51), (20, 8, 200), (20, 2, 7), (9, 3, 3)]
+)
+def test_are_batched_rhat_and_ess_arviz_numbers_bit_for_bit(shape, dtype):
+    """Does each slice get exactly what az.rhat(method="rank") and az.ess(method="bulk") give it alone?"""
+    draws = _autoregressive_draws(np.random.default_rng(list(shape)), shape, dtype)
+    expected_rhat = _one_slice_at_a_time(draws, lambda ary: az.rhat(ary, method="rank"))
+    expected_ess = _one_slice_at_a_time(draws, lambda ary: az.ess(ary, method="bulk"))
+    np.testing.assert_array_equal(rhat_rank(draws), expected_rhat)
+    np.testing.assert_array_equal(ess_bulk(draws), expected_ess)
+    if shape[-1] >= 4:  # the slices ArviZ treats apart are there
+        assert np.isnan(expected_rhat[2]) and np.isnan(expected_ess[2])
+        assert expected_ess[0] == 2 * shape[-2] * (shape[-1] // 2)
+
+
+def test_do_batched_rhat_and_ess_keep_the_batch_shape():
+    """A (fit, entry, chain, draw) batch gives (fit, entry) numbers, each the one of its slice."""
+    draws = _autoregressive_draws(np.random.default_rng(1), (6, 4, 2, 50), np.float64)
+    assert rhat_rank(draws).shape == ess_bulk(draws).shape == (6, 4)
+    np.testing.assert_array_equal(rhat_rank(draws)[1], rhat_rank(draws.reshape(24, 2, 50))[4:8])

@@ -1,11 +1,24 @@
 """Simulation-based calibration: uniform ranks for a right simulator, the planted bug found, no recompiles."""
 
+import warnings
+
 import numpy as np
 import pytest
+import xarray as xr
 from scipy import stats
 
 from widgets.inference import EIGHT_SCHOOLS, eight_schools, eight_schools_noncentered, linear_regression
-from widgets.inference.sbc import CHUNK_SIZE, SBCResult, run_sbc, simulate_from_prior
+from widgets.inference._arviz import az
+from widgets.inference.batched import fit_many
+from widgets.inference.sbc import (
+    CHUNK_SIZE,
+    SBCResult,
+    _fit_diagnostics,
+    _model_arguments,
+    _split_chains,
+    run_sbc,
+    simulate_from_prior,
+)
 
 X = np.linspace(-2.0, 2.0, 20)
 
@@ -144,3 +157,46 @@ def test_do_the_eight_schools_diverge_more_centered_than_non_centered():
     assert centered.ranks["theta"].shape == (50, 8)
     assert "theta[7]" in centered.parameters
     assert centered.share_divergent > noncentered.share_divergent + 0.2
+
+
+def _fit_diagnostics_per_fit_with_arviz(samples, truth_names):
+    """The per-fit diagnostics as run_sbc took them before: az.rhat and az.ess on a Dataset with a fit dim."""
+    posterior = {k: np.moveaxis(_split_chains(samples[k]), 0, 2) for k in truth_names}
+    dims = {k: ["fit", *(f"{k}_dim_{i}" for i in range(v.ndim - 3))] for k, v in posterior.items()}
+    idata = az.from_dict(posterior=posterior, dims=dims)
+
+    def worst(dataset, reduce):
+        per_site = [reduce(dataset[k], [d for d in dataset[k].dims if d != "fit"]) for k in dataset]
+        return reduce(xr.concat(per_site, "site"), "site").values
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = worst(az.rhat(idata), lambda v, dims: v.max(dims, skipna=False))
+        ess = worst(az.ess(idata, method="bulk"), lambda v, dims: v.min(dims, skipna=False))
+    return {"max_rhat": rhat, "min_ess_bulk": ess}
+
+
+@pytest.mark.parametrize(
+    "model, simulator, data",
+    [
+        (linear_regression, regression_simulator, {"x": X}),
+        (eight_schools, schools_simulator, {"J": 8, "sigma": EIGHT_SCHOOLS["sigma"]}),
+    ],
+    ids=["regression", "eight-schools-centered"],
+)
+def test_are_the_per_fit_diagnostics_arviz_numbers_bit_for_bit(model, simulator, data):
+    """One chunk of real fits, as run_sbc makes them: the batched R-hat and ESS equal ArviZ's per-fit ones."""
+    truth, batch = simulate_from_prior(
+        simulator, data, num_simulations=CHUNK_SIZE, seed=5, arguments=_model_arguments(model)
+    )
+    for name, value in data.items():  # the fixed data as run_sbc passes it: sizes as they are, arrays per fit
+        if name not in batch:
+            batch[name] = (
+                value if isinstance(value, int) else np.broadcast_to(value, (CHUNK_SIZE, len(value)))
+            )
+    fitted = fit_many(model, batch, seed=5, num_warmup=500, num_samples=100, num_chains=1, thin=10)
+    samples = {k: fitted.samples[k] for k in truth}
+    new = _fit_diagnostics(samples, truth)
+    old = _fit_diagnostics_per_fit_with_arviz(samples, truth)
+    for name in ("max_rhat", "min_ess_bulk"):
+        np.testing.assert_array_equal(new[name], old[name], err_msg=name)

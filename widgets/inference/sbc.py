@@ -16,17 +16,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import xarray as xr
 from arviz.stats.ecdf_utils import ecdf_confidence_band
 
-from widgets.inference._arviz import az
 from widgets.inference.batched import fit_many
 from widgets.inference.checks import _as_count, _as_seed, _check_model
+from widgets.inference.diagnostics import ess_bulk, rhat_rank
 
 # Simulations fitted by one compiled program; a run is a whole number of chunks
 # (the last one padded), so any number of simulations reuses the program.
@@ -113,22 +111,20 @@ def _split_chains(draws: np.ndarray) -> np.ndarray:
 
 
 def _fit_diagnostics(samples: dict[str, np.ndarray], truth_names) -> dict[str, np.ndarray]:
-    """Worst R-hat and bulk ESS per fit (ArviZ), over the ranked parameters."""
-    posterior = {k: np.moveaxis(_split_chains(samples[k]), 0, 2) for k in truth_names}
-    dims = {k: ["fit", *(f"{k}_dim_{i}" for i in range(v.ndim - 3))] for k, v in posterior.items()}
-    idata = az.from_dict(posterior=posterior, dims=dims)
-
-    def worst(dataset, reduce):
-        per_site = [reduce(dataset[k], [d for d in dataset[k].dims if d != "fit"]) for k in dataset]
-        return reduce(xr.concat(per_site, "site"), "site").values
-
-    # A chain stuck at one value (the centered funnel's) has no variance: ArviZ's
-    # division warns and gives NaN, which counts as poor R-hat below.
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rhat = worst(az.rhat(idata), lambda v, dims: v.max(dims, skipna=False))
-        ess = worst(az.ess(idata, method="bulk"), lambda v, dims: v.min(dims, skipna=False))
-    return {"max_rhat": rhat, "min_ess_bulk": ess}
+    """Worst R-hat and bulk ESS per fit over the ranked parameters: ArviZ's numbers, all fits at once."""
+    rhat, ess = [], []
+    for name in truth_names:
+        # (fit, chain, draw, ...) as (fit, ..., chain, draw), each entry of a vector site its own row.
+        draws = np.moveaxis(_split_chains(samples[name]), (1, 2), (-2, -1))
+        draws = draws.reshape(len(draws), -1, *draws.shape[-2:])
+        rhat.append(rhat_rank(draws))
+        ess.append(ess_bulk(draws))
+    # A chain stuck at one value (the centered funnel's) has no variance: its R-hat
+    # is NaN, which counts as poor R-hat below; the maximum keeps it.
+    return {
+        "max_rhat": np.concatenate(rhat, axis=1).max(axis=1),
+        "min_ess_bulk": np.concatenate(ess, axis=1).min(axis=1),
+    }
 
 
 def _parameter_names(truth: dict[str, np.ndarray]) -> dict[str, tuple[str, tuple]]:
