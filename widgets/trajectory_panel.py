@@ -9,6 +9,7 @@ import traitlets as tr
 
 from widgets import _ui
 from widgets._panel import Panel
+from widgets._replay import Replay
 from widgets.inference import Fit
 from widgets.inference.trajectory import (
     MAX_DELTA_ENERGY,
@@ -27,7 +28,7 @@ START_COLOR = _ui.COLORS["truth"]  # bluish green
 UTURN_COLOR = "#B86E00"
 # The most draws drawn as dots (evenly thinned beyond); divergent draws are all drawn.
 MAX_DOTS = 2000
-FRAME_INTERVAL_MS = 40  # 25 frames per second when the kernel keeps up
+FRAME_INTERVAL_MS = 40  # 25 frames per second, replayed in the page
 FIGURE_CLASS = "trajectory-figure"
 # Clicks anywhere in the plot move the start: the marks let them through to the figure's
 # background, where the start mark's "add" interaction takes them.
@@ -46,8 +47,11 @@ class TrajectoryPanel(Panel):
     and the divergence where the energy error blows up. The tree is NumPyro's
     own (:func:`widgets.inference.trajectory.record_trajectory`), from the
     fit's adapted step size and mass matrix, compiled once per model: a new
-    start, seed or chain records in milliseconds. Play replays it; clicking
-    the plot moves the start there. The coordinates are those NUTS moves in
+    start, seed or chain records in milliseconds. Play replays it in the page
+    (:class:`widgets._replay.Replay`: the tree is sent once, and the kernel
+    hears the frame only when the replay ends or is paused); the step slider
+    and the `frame` trait draw any frame from the kernel. Clicking the plot
+    moves the start there. The coordinates are those NUTS moves in
     (``log tau`` for a positive ``tau``); the start's other coordinates come
     from the posterior draw nearest to it in the two shown.
 
@@ -131,11 +135,17 @@ class TrajectoryPanel(Panel):
             self.divergence_dot,
             self.start_dot,
         ]
-        self.play = ipw.Play(
-            value=0, min=0, max=1, step=1, interval=FRAME_INTERVAL_MS, description="play", tooltip="Replay"
-        )
         self.step_slider = ipw.IntSlider(value=0, min=0, max=1, description="step", layout=_ui.CONTROL_LAYOUT)
-        ipw.jslink((self.play, "value"), (self.step_slider, "value"))
+        self._replayed = {
+            "forward": self.forward_path,
+            "backward": self.backward_path,
+            "start": self.start_dot,
+            "ends": self.end_dots,
+            "divergence": self.divergence_dot,
+        }
+        self.replay = Replay(
+            marks=list(self._replayed.values()), slider=self.step_slider, interval=FRAME_INTERVAL_MS
+        )
         self.x_choice = _ui.dropdown("x axis", [""], "", description="Coordinate on the horizontal axis")
         self.y_choice = _ui.dropdown("y axis", [""], "", description="Coordinate on the vertical axis")
         self.seed_box = _ui.int_box(
@@ -144,12 +154,13 @@ class TrajectoryPanel(Panel):
         self.status = ipw.HTML()
         self._set_coordinates(fit)
         self._tie(x=self.x_choice, y=self.y_choice, seed=self.seed_box)
-        self._tie(frame=self.play)
+        self._tie(frame=self.step_slider)
+        self._tie(frame=self.replay)
         self.children = [
             ipw.HTML(_CLICK_THROUGH_CSS),
             _ui.heading("NUTS, step by step"),
             ipw.HBox([self.x_choice, self.y_choice, self.seed_box], layout=ipw.Layout(flex_flow="row wrap")),
-            ipw.HBox([self.play, self.step_slider]),
+            ipw.HBox([self.replay, self.step_slider]),
             self.figure,
             _ui.key(
                 (_ui.COLORS["draws"], "dot", "posterior draws"),
@@ -166,7 +177,6 @@ class TrajectoryPanel(Panel):
         self.start_dot.observe(self._on_click, names=["x", "y"])
         self.observe(lambda _: self._update(), names=["x", "y", "start", "seed", "chain"])
         self.observe(lambda _: self._show_frame(), names="frame")
-        self.play.observe(self._on_play, names="playing")
         self.observe(self._on_fit, names="fit")
         initial = {"fit": fit, **kwargs}
         if "x" not in kwargs or "y" not in kwargs:
@@ -208,11 +218,6 @@ class TrajectoryPanel(Panel):
         median = np.median(self._draws, axis=0)
         return (_rounded(median[self._coordinates.index(x)]), _rounded(median[self._coordinates.index(y)]))
 
-    def _on_play(self, change) -> None:
-        """Play at the end of the tree replays it from the start (ipywidgets' Play would just stop)."""
-        if change["new"] and self.trajectory is not None and self.frame >= self.trajectory.num_steps:
-            self.frame = 0
-
     def _on_click(self, change) -> None:
         xs, ys = np.asarray(self.start_dot.x), np.asarray(self.start_dot.y)
         if xs.size <= 1 or ys.size != xs.size:
@@ -239,8 +244,10 @@ class TrajectoryPanel(Panel):
         self.diverging = trajectory.diverging
         with self._holding():
             self.step_slider.max = max(trajectory.num_steps, 1)
-            self.play.max = max(trajectory.num_steps, 1)
-        self.frame = trajectory.num_steps
+        i, j = trajectory.coordinate(self.x), trajectory.coordinate(self.y)
+        # The whole tree, once, to the page's replay; showing its last frame sets `frame` too.
+        replay = _replay(trajectory, i, j)
+        self.replay.load({self._replayed[role]: replay[role] for role in replay}, value=trajectory.num_steps)
         self._show_frame()
         self.status.value = _status_html(trajectory)
 
@@ -269,23 +276,8 @@ class TrajectoryPanel(Panel):
         if t is None:
             return
         i, j = t.coordinate(self.x), t.coordinate(self.y)
-        shown = min(max(self.frame, 0), t.num_steps)
-        steps = t.positions[:shown]
-        forward = t.forward[:shown]
-        for mark, keep in ((self.forward_path, forward), (self.backward_path, ~forward)):
-            points = np.vstack([t.start[None, :], steps[keep]])
-            _ui.set_data(mark, x=points[:, i], y=points[:, j])
-        _ui.set_data(self.start_dot, x=t.start[[i]], y=t.start[[j]])
-        done = shown == t.num_steps
-        ends = np.zeros((0, len(t.start)))
-        if done and t.turning and not t.diverging:
-            # The two ends of the tree, where the U-turn criterion stopped it.
-            ends = np.vstack([_last(t, forward=True), _last(t, forward=False)])
-        _ui.set_data(self.end_dots, x=ends[:, i], y=ends[:, j])
-        step = t.divergent_step
-        marked = step is not None and step < shown and np.all(np.isfinite(t.positions[step, [i, j]]))
-        where = t.positions[[step]] if marked else np.zeros((0, len(t.start)))
-        _ui.set_data(self.divergence_dot, x=where[:, i], y=where[:, j])
+        for role, points in _frame(t, i, j, min(max(self.frame, 0), t.num_steps)).items():
+            _ui.set_data(self._replayed[role], x=points[:, 0], y=points[:, 1])
 
     def _code(self) -> str:
         fit = self._names.code("fit", self.fit)
@@ -300,6 +292,46 @@ def _path(scales, color: str, label: str) -> bq.Lines:
     mark.marker = "circle"
     mark.marker_size = 24
     return mark
+
+
+def _frame(t: Trajectory, i: int, j: int, shown: int) -> dict[str, np.ndarray]:
+    """What each replayed mark shows after `shown` leapfrog steps: points on coordinates `i`, `j`."""
+    steps, forward = t.positions[:shown], t.forward[:shown]
+    start = t.start[None, :]
+    ends = np.zeros((0, len(t.start)))
+    if shown == t.num_steps and t.turning and not t.diverging:
+        # The two ends of the tree, where the U-turn criterion stopped it.
+        ends = np.vstack([_last(t, forward=True), _last(t, forward=False)])
+    step = t.divergent_step
+    marked = step is not None and step < shown and np.all(np.isfinite(t.positions[step, [i, j]]))
+    points = {
+        "forward": np.vstack([start, steps[forward]]),
+        "backward": np.vstack([start, steps[~forward]]),
+        "start": start,
+        "ends": ends,
+        "divergence": t.positions[[step]] if marked else np.zeros((0, len(t.start))),
+    }
+    return {role: p[:, [i, j]] for role, p in points.items()}
+
+
+def _replay(t: Trajectory, i: int, j: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The whole replay: per mark, its x and y at the last frame, and how many points it shows at each frame.
+
+    Each frame of a mark is a prefix of its last (:func:`_frame` gives the same
+    points frame by frame), so the page can grow the marks with no kernel.
+    """
+    last = _frame(t, i, j, t.num_steps)
+    frames = np.arange(t.num_steps + 1)
+    grown = np.concatenate([[0], np.cumsum(t.forward)])  # forward steps taken after each frame
+    step = t.divergent_step
+    counts = {
+        "forward": 1 + grown,
+        "backward": 1 + frames - grown,
+        "start": np.ones_like(frames),
+        "ends": np.where(frames == t.num_steps, len(last["ends"]), 0),
+        "divergence": (frames > step) * len(last["divergence"]) if step is not None else 0 * frames,
+    }
+    return {role: (last[role][:, 0], last[role][:, 1], counts[role]) for role in last}
 
 
 def _last(t: Trajectory, *, forward: bool) -> np.ndarray:

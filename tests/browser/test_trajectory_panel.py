@@ -26,22 +26,72 @@ CELLS = [
     "panel = TrajectoryPanel(fit_centered, x='theta[0]', y='log tau', start=(5.0, 1.5), seed=seed)\npanel",
     "print('steps:', panel.trajectory.num_steps)",
 ]
-# The points drawn on the two path marks (forward and backward), and when, on every animation frame.
+# The points drawn on the two path marks (forward and backward), and when, on every animation
+# frame; and the widget messages the page sends to the kernel meanwhile.
 _RECORD = """([figure, seconds]) => { window.__trajectoryFrames = new Promise((resolve) => {
-  const seen = [];
+  const seen = [], sent = [];
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const listen = (_, { msg, direction }) => {
+    if (direction === "send" && msg.header.msg_type === "comm_msg") sent.push(msg.content.data);
+  };
+  kernel.anyMessage.connect(listen);
   const started = performance.now();
-  function points() {
-    return [...figure.querySelectorAll("path.line")]
-      .map((p) => (p.getAttribute("d") || "").match(/[ML]/g) || [])
-      .reduce((n, commands) => n + commands.length, 0);
-  }
   function tick() {
-    const n = points(), now = performance.now();
+    const n = window.pathPoints(figure), now = performance.now();
     if (!seen.length || seen[seen.length - 1][0] !== n) seen.push([n, now]);
-    if (now - started < seconds * 1000) requestAnimationFrame(tick); else resolve(seen);
+    if (now - started < seconds * 1000) requestAnimationFrame(tick);
+    else { kernel.anyMessage.disconnect(listen); resolve({ seen, sent }); }
   }
   tick();
 }); }"""
+# How many points the two paths draw (one SVG path command per point), as window.pathPoints(figure).
+_PATH_POINTS = """() => { window.pathPoints = (figure) => [...figure.querySelectorAll("path.line")]
+  .map((p) => (p.getAttribute("d") || "").match(/[ML]/g) || [])
+  .reduce((n, commands) => n + commands.length, 0); }"""
+# What the kernel prints for `code`, run as a cell would be (after every message sent before it).
+_KERNEL_PRINTS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, store_history: false });
+  let out = "";
+  future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };
+  await future.done;
+  return out;
+}"""
+
+# Click `pause` on the first animation frame whose paths show at least `points`; the points shown then.
+_PAUSE_AT = """([figure, pause, points]) => new Promise((resolve) => {
+  const check = () => {
+    if (window.pathPoints(figure) < points) return requestAnimationFrame(check);
+    pause.click();
+    resolve(window.pathPoints(figure));
+  };
+  check();
+})"""
+
+
+def press_play_and_record(page, cell, seconds: float, *, play=None) -> dict:
+    """Press Play; record the panel in `cell` for `seconds`: ``{"seen": [[points, ms], ...], "sent": [...]}``.
+
+    `seen` lists each change of the number of points on the two paths, as drawn,
+    with the page's time; `sent` the widget messages the page sent to the kernel.
+    `play` is the button to press (a locator); by default the panel's Play.
+    """
+    figure = cell.locator(".trajectory-figure").first
+    page.evaluate(_PATH_POINTS)
+    page.evaluate(_RECORD, [figure.element_handle(), seconds])
+    (play or cell.get_by_role("button", name="Play")).click()
+    return page.evaluate("() => window.__trajectoryFrames")
+
+
+def frames_per_second(seen: list) -> float | None:
+    """Frames per second of a replay from its first frame (2 points: the start on each path) to its last."""
+    times = [t for _, t in seen[[n for n, _ in seen].index(2) :]]
+    return (len(times) - 1) / ((times[-1] - times[0]) / 1000) if len(times) > 1 else None
+
+
+def kernel_prints(page, code: str) -> str:
+    """What the notebook's kernel prints for `code`."""
+    return page.evaluate(_KERNEL_PRINTS, code)
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +118,12 @@ def _code_line(cell) -> str:
     return cell.locator(".widget-text input").last.input_value()
 
 
-def test_play_grows_the_path_frame_by_frame(notebook):
-    """After Play, does the number of points on the paths climb step by step to the whole tree?"""
+def test_play_grows_the_path_frame_by_frame_in_the_page(notebook):
+    """After Play, do the paths climb step by step to the whole tree, with no kernel message per frame?"""
     page, cell, steps = notebook
     assert steps >= 7
-    figure = cell.locator(".trajectory-figure").first
-    page.evaluate(_RECORD, [figure.element_handle(), 6 + steps * 0.2])  # recording from now on
-    cell.locator(".widget-play button").first.click()
-    seen = page.evaluate("() => window.__trajectoryFrames")
+    recorded = press_play_and_record(page, cell, 3 + steps * 0.1)
+    seen, sent = recorded["seen"], recorded["sent"]
     counts = [n for n, _ in seen]
     print("points on the paths, as drawn:", counts)
     # Two paths from the start: 2 points at step 0, one more per step, steps + 2 at the end.
@@ -84,10 +132,34 @@ def test_play_grows_the_path_frame_by_frame(notebook):
     growth = counts[start:]
     assert growth == sorted(growth)
     assert len(growth) >= steps // 2 + 1  # frames in between were drawn, not just the end
-    times = [t for n, t in seen[start:]]
-    if len(times) > 1:
-        fps = (len(times) - 1) / ((times[-1] - times[0]) / 1000)
-        print(f"replay: {fps:.1f} frames per second in the page")
+    print(f"replay: {frames_per_second(seen):.1f} frames per second in the page")
+    # Play said once that it plays, the end once that it stopped (and where, had the kernel's frame
+    # not been the last already): the frames went nowhere.
+    assert [m["state"] for m in sent] == [{"playing": True}, {"playing": False}]
+    assert kernel_prints(page, "print(panel.frame, panel.step_slider.value)").split() == [str(steps)] * 2
+
+
+def test_pause_and_step_show_the_frame_the_kernel_holds(notebook):
+    """Paused midway, does the kernel hold the frame shown; does the step slider then step from it?"""
+    page, cell, steps = notebook
+    figure = cell.locator(".trajectory-figure").first
+    page.evaluate(_PATH_POINTS)
+    kernel_prints(page, "panel.frame = 0")
+    page.wait_for_function("(figure) => window.pathPoints(figure) === 2", arg=figure.element_handle())
+    cell.get_by_role("button", name="Play").click()
+    # Pause as soon as the paths show 3 steps, on the animation frame that shows them.
+    pause = cell.get_by_role("button", name="Pause").element_handle()
+    shown = page.evaluate(_PAUSE_AT, [figure.element_handle(), pause, 3 + 2]) - 2
+    assert 3 <= shown < steps
+    page.wait_for_timeout(300)  # no frame after Pause
+    assert page.evaluate("(figure) => window.pathPoints(figure)", figure.element_handle()) - 2 == shown
+    assert cell.locator(".widget-readout").first.text_content().strip() == str(shown)
+    assert kernel_prints(page, "print(panel.frame, panel.replay.playing)").split() == [str(shown), "False"]
+    cell.locator(".widget-slider .noUi-handle").first.press("ArrowLeft")  # one step back, through the kernel
+    page.wait_for_function(
+        "([figure, n]) => window.pathPoints(figure) === n", arg=[figure.element_handle(), shown - 1 + 2]
+    )
+    assert kernel_prints(page, "print(panel.frame)").strip() == str(shown - 1)
 
 
 def test_a_click_on_the_plot_moves_the_start(notebook):

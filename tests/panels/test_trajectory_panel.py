@@ -1,5 +1,6 @@
-"""TrajectoryPanel: draws, the replayed tree frame by frame, clicks, bad input, the code line."""
+"""TrajectoryPanel: draws, the tree frame by frame (the kernel's and the page's replay), clicks, bad input."""
 
+import itertools
 import re
 
 import numpy as np
@@ -63,7 +64,8 @@ def test_frames_grow_the_path_one_step_at_a_time(panel):
         panel.frame = frame
         shown.append(len(marks["forward in time"].x) + len(marks["backward in time"].x) - 2)
     assert shown == list(range(panel.trajectory.num_steps + 1))
-    assert panel.play.max == panel.trajectory.num_steps
+    assert panel.step_slider.max == panel.trajectory.num_steps
+    assert panel.step_slider.value == panel.replay.value == panel.frame
 
 
 def test_a_frame_sends_only_the_path_that_grew(panel):
@@ -80,12 +82,46 @@ def test_a_frame_sends_only_the_path_that_grew(panel):
         assert sorted(changed) == [(grew, "x"), (grew, "y")], frame
 
 
-def test_play_at_the_end_replays_from_the_start(panel):
-    """Does pressing Play with the whole tree shown go back to step 0, so that the tree grows again?"""
-    assert panel.frame == panel.trajectory.num_steps
-    panel.play.playing = True
-    assert panel.frame == 0 and panel.play.value == 0
-    assert len(marks_by_label(panel.figure)["forward in time"].x) == 1
+def test_the_replay_sent_to_the_page_is_what_the_kernel_draws_at_every_frame(panel):
+    """Does the replay the page grows show, at each frame, exactly the marks the kernel draws then?"""
+    replayed = {"forward in time", "backward in time", "start", "U-turn", "divergence"}
+    assert {m.labels[0] for m in panel.replay.marks} == replayed
+    shown = set()  # the marks seen non-empty: U-turns from the mouth, divergences from the neck
+    for start, seed in itertools.product([(5.0, 1.5), (0.0, -4.0)], range(4)):
+        panel.start, panel.seed = start, seed
+        shown |= {m.labels[0] for m in panel.replay.marks if len(m.x)}
+        for frame in [*range(panel.trajectory.num_steps + 1), 0]:
+            panel.frame = frame
+            assert panel.replay.value == frame
+            for mark in panel.replay.marks:
+                x, y = panel.replay.frame(mark, frame)
+                np.testing.assert_array_equal(x, np.asarray(mark.x, np.float64), err_msg=mark.labels[0])
+                np.testing.assert_array_equal(y, np.asarray(mark.y, np.float64), err_msg=mark.labels[0])
+    assert shown == replayed
+
+
+def test_a_new_trajectory_is_sent_once_and_a_frame_sends_none_of_it(panel):
+    """Does a new seed, start or pair of axes send the tree to the page once, and a frame send no tree?"""
+    sent = []
+    panel.replay.observe(lambda change: sent.append(change["name"]), names=["points", "counts"])
+    for frame in range(panel.trajectory.num_steps + 1):
+        panel.frame = frame
+    assert sent == []
+    for change in ({"seed": 1}, {"start": (1.0, 0.5)}, {"x": "theta[1]"}):
+        sent.clear()
+        for name, value in change.items():
+            setattr(panel, name, value)
+        assert sorted(sent) == ["counts", "points"], change
+        assert panel.replay.value == panel.frame == panel.trajectory.num_steps
+
+
+def test_the_page_stopping_the_replay_sets_the_frame(panel):
+    """When the page's replay ends or is paused, its frame (sent once) sets the panel's frame and slider?"""
+    panel.replay.value = 3
+    assert panel.frame == 3 and panel.step_slider.value == 3
+    assert len(marks_by_label(panel.figure)["forward in time"].x) + len(
+        marks_by_label(panel.figure)["backward in time"].x
+    ) == 3 + 2
 
 
 def test_a_start_in_the_funnels_neck_diverges_and_is_marked(panel):
