@@ -5,6 +5,11 @@ that moves the slider to the MutationObserver callback that sees the plotted
 SVG path change, so Playwright's own overhead is not counted. The tutorial's way
 is an ``interact`` slider that runs a fresh ``Predictive`` and redraws a
 Matplotlib figure, timed the same way (to the new image in the page).
+
+TrajectoryPanel's replay is counted in the page as its browser test counts it
+(the points on the paths, on every animation frame), against the replay it had
+before: ipywidgets' ``Play`` driving the panel's ``frame`` through the kernel, a
+round trip per frame, in the same notebook, replays alternating.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks.timing import Row
 from tests.browser import lab
+from tests.browser.test_trajectory_panel import CELLS as TRAJECTORY_CELLS
+from tests.browser.test_trajectory_panel import frames_per_second, press_play_and_record
 
 LESSONS = sorted((lab.ROOT / "lessons").glob("*.ipynb"))
 MOVES = 30  # slider moves timed per slider (--quick); twice as many otherwise
+REPLAYS = 3  # TrajectoryPanel replays counted each way (--quick); twice as many otherwise
 
 _PANEL_CELL = """\
 import numpyro
@@ -54,6 +62,17 @@ def prior_predictive_plot(a_scale):
     ax.plot(x_grid, draws[:30].T, color="C0", alpha=0.35)
     ax.set_ylim(-20, 20)
     plt.show()"""
+
+# The replay before the page did it: ipywidgets' Play -> the kernel's frame -> the marks, per frame.
+_KERNEL_PLAY_CELL = """\
+import ipywidgets as ipw
+
+kernel_play = ipw.Play(value=0, min=0, max=panel.trajectory.num_steps, interval=40, description="kernel play")
+ipw.link((kernel_play, "value"), (panel, "frame"))
+# Play at the end replays from the start, as the panel's Play did.
+kernel_play.observe(lambda change: change["new"] and setattr(kernel_play, "value", 0), names="playing")
+panel.frame = panel.trajectory.num_steps  # each replay, either way, from the whole tree
+kernel_play"""
 
 # Records each pointer move's timestamp and each redraw's time, on the page's clock.
 _WATCH = """([figure, what]) => {
@@ -147,6 +166,23 @@ def run(quick: bool) -> list[Row]:
         row.target, row.met = "<= 1.2 GB", megabytes <= 1200
         rows.append(row)
 
+    replays = REPLAYS if quick else 2 * REPLAYS
+    ours, theirs = replay_rates(replays)
+    row = Row(
+        f"TrajectoryPanel: Play -> replay in the page, frames per second, median of {replays} replays",
+        statistics.median(ours),
+        unit="fps",
+    )
+    row.target, row.met = ">= 20 fps", row.ours >= 20.0
+    rows.append(row)
+    rows.append(
+        Row(
+            f"  before: ipywidgets Play -> kernel -> marks, a round trip per frame, median of {replays}",
+            statistics.median(theirs),
+            unit="fps",
+        )
+    )
+
     ours, theirs = slider_latencies(moves)
     for name, times, target in (
         ("PriorPanel a's scale slider", ours, "<= 60 ms"),
@@ -186,12 +222,45 @@ def slider_latencies(moves: int = MOVES) -> tuple[list[float], list[float]]:
     return ours, theirs
 
 
+def replay_rates(replays: int = REPLAYS) -> tuple[list[float], list[float]]:
+    """Frames per second of TrajectoryPanel's replays in the page: its Play's, then the kernel-driven Play's.
+
+    One notebook (the browser test's, plus a kernel-driven ``Play`` linked to
+    the panel's ``frame``) in a fresh JupyterLab and Chromium; the two ways
+    alternate, `replays` each, every one from the start of the tree to its end.
+    """
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in (*TRAJECTORY_CELLS, _KERNEL_PLAY_CELL)]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    ours, theirs = [], []
+    with lab.JupyterLab() as server:
+        nbformat.write(nb, str(server.root / "lessons" / "replay.ipynb"))
+        with _run_in_chromium(server, "lessons/replay.ipynb") as (page, _):
+            cells = page.locator(".jp-Notebook .jp-CodeCell")
+            panel, kernel_play = cells.nth(1), cells.nth(3).locator(".widget-play button").first
+            steps = int(cells.nth(2).locator(".jp-OutputArea").text_content().split()[-1])
+            for _ in range(replays):
+                for rates, play in ((ours, None), (theirs, kernel_play)):
+                    page.wait_for_function(_QUIET, timeout=120_000)
+                    recorded = press_play_and_record(page, panel, 2 + steps * 0.15, play=play)
+                    rates.append(frames_per_second(recorded["seen"]))
+    return ours, theirs
+
+
 if __name__ == "__main__":
-    # python -m benchmarks.browser [moves]: the slider rows alone, with every move's time.
+    # python -m benchmarks.browser [moves]: the slider rows alone, with every move's time;
+    # python -m benchmarks.browser replay [replays]: TrajectoryPanel's replay rows alone.
     import os
     import sys
 
     os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
+    if sys.argv[1:2] == ["replay"]:
+        ours, theirs = replay_rates(int(sys.argv[2]) if len(sys.argv) > 2 else REPLAYS)
+        for name, rates in (("in the page", ours), ("through the kernel (before)", theirs)):
+            print(f"replay {name}: median {statistics.median(rates):.1f} frames per second")
+            print("  " + " ".join(f"{r:.1f}" for r in rates))
+        sys.exit()
     ours, theirs = slider_latencies(int(sys.argv[1]) if len(sys.argv) > 1 else MOVES)
     for name, times in (("PriorPanel", ours), ("tutorial", theirs)):
         print(
