@@ -10,7 +10,12 @@ schools, non-centered, 100 simulations, first run. The peer is SBC the way
 compiles again each time), timed per simulation over a few and scaled to 200.
 ``simuk`` itself is not installed (0.3.0 needs Python 3.12; 0.2.0 would need
 its own environment): the loop is what it does. Process CPU time is printed
-beside wall time: on a shared machine it moves less with other work.
+beside wall time: on a shared machine it moves less with other work. The
+per-fit R-hat and bulk ESS of 200 fits of three parameters (one chain of 100
+draws split in two, as ``run_sbc`` takes them), batched
+(:func:`widgets.inference.diagnostics.rhat_rank` and ``ess_bulk``) against
+ArviZ's ``az.rhat`` and ``az.ess`` on a Dataset with a ``fit`` dimension, which
+call their one-slice function per fit and parameter: the same numbers.
 
 Usage: ``python -m benchmarks.sbc [--quick]``.
 """
@@ -111,6 +116,37 @@ def _fresh_mcmc_seconds(count: int) -> list[float]:
     return times
 
 
+def _diagnostics_seconds(repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds of the per-fit R-hat and bulk ESS of 200 fits x 3 parameters: batched, and ArviZ per fit."""
+    import warnings
+
+    from widgets.inference._arviz import az
+    from widgets.inference.diagnostics import ess_bulk, rhat_rank
+
+    # AR(1) draws, autocorrelation about that of thinned NUTS draws, shaped (fit, chain, draw).
+    rng = np.random.default_rng(0)
+    draws = np.zeros((NUM_SIMULATIONS * 3, 2, 50))
+    for i in range(1, 50):
+        draws[..., i] = 0.2 * draws[..., i - 1] + rng.normal(size=draws.shape[:2])
+    dataset = az.convert_to_dataset(
+        {name: np.moveaxis(draws[k::3].astype(np.float32), 0, 2) for k, name in enumerate("abs")},
+        group="posterior",
+    )
+    batched, per_fit = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        rhat_rank(draws.astype(np.float32))
+        ess_bulk(draws.astype(np.float32))
+        batched.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            az.rhat(dataset)
+            az.ess(dataset, method="bulk")
+        per_fit.append(time.perf_counter() - start)
+    return batched, per_fit
+
+
 def run(quick: bool = False) -> list[Row]:
     """The rows: the kit's SBC with and without compiling, the eight schools, against a loop of MCMC runs."""
     repeat = 2 if quick else 5
@@ -118,6 +154,7 @@ def run(quick: bool = False) -> list[Row]:
     regression = in_fresh_process(_REGRESSION.replace("REPEAT", str(repeat)), 1, env)[0]
     schools = in_fresh_process(_SCHOOLS, 1, env)[0]
     per_simulation = statistics.median(_fresh_mcmc_seconds(3 if quick else 10))
+    batched, per_fit = _diagnostics_seconds(3 if quick else 7)
     loop = per_simulation * NUM_SIMULATIONS
     warm = statistics.median(regression["warm"])
     first = regression["first"]
@@ -143,6 +180,11 @@ def run(quick: bool = False) -> list[Row]:
             met=schools["first"] <= 10.0,
         ),
         Row("one fresh MCMC per simulation (simuk's way), per sim", per_simulation),
+        Row(
+            "per-fit R-hat and bulk ESS, 200 fits x 3 (vs az.rhat/az.ess per fit)",
+            statistics.median(batched),
+            tutorial=statistics.median(per_fit),
+        ),
         # Process CPU time (every thread: XLA compiles and runs on several): less
         # swayed than wall time by other work on a shared machine, and what the
         # first run spends compiling is about its excess over a warm run.
