@@ -12,18 +12,12 @@ from widgets import _ui
 from widgets._panel import Panel
 from widgets.inference import HDI_PROB, as_data
 from widgets.inference.comparison import comparison_table, high_k_points, loo
-from widgets.inference.fitting import fit_model, fit_model_needs_compiling
-from widgets.inference.outliers import (
-    CAPACITY,
-    MASK,
-    padded,
-    padded_linear_regression,
-    padded_student_t_regression,
-)
+from widgets.inference.models import linear_regression, student_t_regression
+from widgets.inference.outliers import CAPACITY, fit_padded, fit_padded_needs_compiling, padded
 from widgets.tutorial import GRID_POINTS, X_RANGE
 
-MODELS = {"normal": padded_linear_regression, "student_t": padded_student_t_regression}
-"""The two models, by the names the table and ``k_model`` use."""
+MODELS = {"normal": linear_regression, "student_t": student_t_regression}
+"""The two models, by the names the table and ``k_model`` use; fitted padded (``fit_padded``)."""
 
 MODEL_TITLES = {"normal": "Normal", "student_t": "Student-t"}
 # Okabe-Ito: blue for the Normal model, bluish green for the Student-t; points
@@ -55,12 +49,12 @@ def comparison_html(table) -> str:
 class RobustRegressionPanel(Panel):
     """Drag, add or remove data points; a Normal and a Student-t regression re-fit and are compared by LOO.
 
-    Both models are fitted with NUTS (:func:`widgets.inference.fitting.fit_model`)
-    to the points, padded to ``CAPACITY`` (128) entries with a mask
-    (:mod:`widgets.inference.outliers`), so that a point moved, added or
-    removed re-fits with the samplers already compiled: only the first fit of
-    the process compiles. A drag re-fits when the point is let go, with a
-    progress bar. The plot shows each model's posterior mean line and the 94%
+    Both models are fitted with NUTS to the points padded to ``CAPACITY``
+    (128) entries with a mask (:func:`widgets.inference.outliers.fit_padded`),
+    so that a point moved, added or removed re-fits with the samplers already
+    compiled: only the first fit of the process compiles (none if a lesson
+    has already fitted its own data with ``fit_padded``). A drag re-fits
+    when the point is let go, with a progress bar. The plot shows each model's posterior mean line and the 94%
     band of its line; points are coloured by their Pareto k in the LOO of the
     model chosen in ``k_model``: vermillion (and larger) above ArviZ's
     ``good_k`` for the number of draws, grey below. The table is ArviZ's
@@ -209,7 +203,7 @@ class RobustRegressionPanel(Panel):
 
     # -- fitting and drawing -------------------------------------------------
 
-    def _data(self) -> dict:
+    def _data(self) -> tuple[np.ndarray, np.ndarray]:
         if self.x is None or self.y is None:
             raise ValueError("no data: give the panel x and y")
         x, y = as_data("x", self.x), as_data("y", self.y)
@@ -217,9 +211,10 @@ class RobustRegressionPanel(Panel):
             raise ValueError(f"x and y must have the same length; got {x.size} and {y.size}")
         if x.size < 2:
             raise ValueError(f"at least 2 points are needed to fit and compare the models; got {x.size}")
-        return padded(x, y)
+        padded(x, y)  # refuses more than CAPACITY points before any fit runs
+        return x, y
 
-    def _fit_all(self, data: dict) -> dict:
+    def _fit_all(self, x: np.ndarray, y: np.ndarray) -> dict:
         options = {
             "num_warmup": self.num_warmup,
             "num_samples": self.num_samples,
@@ -227,7 +222,7 @@ class RobustRegressionPanel(Panel):
             "seed": self.seed,
         }
         compiles = any(
-            fit_model_needs_compiling(model, data, num_chains=self.num_chains) for model in MODELS.values()
+            fit_padded_needs_compiling(model=model, num_chains=self.num_chains) for model in MODELS.values()
         )
         self.status_label.value = COMPILING if compiles else "re-fitting both models..."
         fits = {}
@@ -236,20 +231,18 @@ class RobustRegressionPanel(Panel):
             def progress(fraction, index=index):
                 self.progress.value = (index + fraction) / len(MODELS)
 
-            fits[name] = fit_model(model, data, progress=progress, **options)
+            fits[name] = fit_padded(x, y, model=model, progress=progress, **options)
         return fits
 
     def _draw(self, refit: bool = True) -> None:
         if refit or not self.fits:
-            data = self._data()
+            x, y = self._data()
             try:
-                fits = self._fit_all(data)
+                fits = self._fit_all(x, y)
             finally:
                 self.status_label.value = ""
             scores = {name: loo(fit) for name, fit in fits.items()}
             table = comparison_table(scores)
-            n = int(data[MASK].sum())
-            x, y = data["x"][:n], data["y"][:n]
         else:
             fits, scores, table = self.fits, self.scores, self.table
             x, y = np.asarray(self.x, np.float32), np.asarray(self.y, np.float32)

@@ -1,9 +1,13 @@
-"""Lesson 3's checks: a panel point moved to a high Pareto k, and the Student-t model on other inputs.
+"""Lesson 3's checks: a panel point moved to a high Pareto k, the Student-t model on other inputs, the LOO.
 
 The model exercise (l3-model) is graded at new inputs with a new key (its hidden check): a model
-right only at the instant feedback's inputs fails there.
+right only at the instant feedback's inputs fails there. The LOO exercise (l3-loo) takes the
+numbers as ArviZ prints them, to two decimals, and refuses them one off in the last decimal.
 """
 
+import ast
+import pathlib
+import re
 import warnings
 from types import SimpleNamespace
 
@@ -14,13 +18,16 @@ import numpyro.distributions as dist
 import pytest
 
 from widgets.checks._check import Context
-from widgets.checks import same_draws
+from widgets.checks import allclose, same_draws
 from widgets.checks.draws import challenge_x
 from widgets.checks.loo import moved_to_high_k
-from widgets.grading import compare
+from widgets.grading import compare, notebooks
 from widgets.inference import student_t_regression
-from widgets.inference.outliers import MASK, data_with_outliers
+from widgets.inference.comparison import compare as compare_models
+from widgets.inference.outliers import data_with_outliers
 from widgets.robust_panel import RobustRegressionPanel
+
+LESSON = pathlib.Path(__file__).resolve().parents[2] / "lessons" / "03-robust-regression-and-loo.ipynb"
 
 x_clean, y_clean, _ = data_with_outliers(20, num_outliers=0, seed=1)
 
@@ -37,8 +44,9 @@ def _moved(index, dy):
 
 
 def _arviz_k(fit):
-    """Pareto k of each point, by az.loo directly on the fit's masked-in log-likelihood."""
-    log_likelihood = fit.log_likelihood["y"][..., np.asarray(fit.data[MASK], bool)]
+    """Pareto k of each point, by az.loo directly on the fit's log-likelihood (of its points alone)."""
+    log_likelihood = fit.log_likelihood["y"]
+    assert log_likelihood.shape[-1] == len(fit.y)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Estimated shape parameter of Pareto", UserWarning)
         data = az.from_dict(posterior=fit.samples, log_likelihood={"y": log_likelihood})
@@ -179,3 +187,62 @@ def test_a_wrong_prior_on_nu_fails_on_every_input(challenge):
     result = MODEL_CHECK(_lighter_tails, Context(challenge=challenge))
     assert result.passed is False
     assert result.reason == "draws of nu differ from the reference model's"
+
+
+# -- l3-loo: elpd_loo and se of both models, typed as ArviZ prints them --------------------------------
+
+
+def _lesson_loo_check(reference):
+    """The check of lesson 3's l3-loo test cell, as written there, with `reference` for the lesson's own."""
+    cell = next(c for c in notebooks.read(LESSON).cells if notebooks.grade_id(c) == "l3-loo")
+    call = next(node for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Call))
+    lesson = SimpleNamespace(reference=lambda name: reference)
+    expression = compile(ast.Expression(call.args[2]), "l3-loo", "eval")
+    return eval(expression, {"allclose": allclose, "lesson": lesson})
+
+
+def _printed(elpd) -> list[float]:
+    """elpd_loo and its SE as ArviZ's printout of a LOO shows them."""
+    row = re.search(r"^elpd_loo\s+(\S+)\s+(\S+)$", str(elpd), re.MULTILINE)
+    return [float(row.group(1)), float(row.group(2))]
+
+
+@pytest.fixture(scope="module")
+def loo_answer(dragged):
+    """The right answer at full precision, and typed from ArviZ's printout, for two real LOOs."""
+    scores = [dragged.scores["normal"], dragged.scores["student_t"]]
+    exact = [float(value) for score in scores for value in (score["elpd_loo"], score["se"])]
+    typed = [value for score in scores for value in _printed(score)]
+    return np.array(exact), np.array(typed)
+
+
+def test_loo_numbers_typed_as_printed_pass(loo_answer):
+    """Do elpd_loo and se typed from ArviZ's printout (two decimals) pass, as do the exact ones?"""
+    exact, typed = loo_answer
+    check = _lesson_loo_check(exact)
+    assert np.any(typed != exact)  # the printout rounds
+    assert check(list(typed)).passed
+    assert check(list(exact)).passed
+    data = check.data(list(typed))
+    assert compare.verdict(data["check"], data["answer"], data["reference"])[0]
+
+
+def test_the_comparison_table_prints_the_same_numbers(dragged, loo_answer):
+    """Does the lesson's comparison table, rounded to 2 decimals as printed, give the same typed numbers?"""
+    exact, typed = loo_answer
+    table = compare_models(dragged.scores).round(2)
+    columns = ("elpd_loo", "se")
+    from_table = [table.loc[name, column] for name in ("normal", "student_t") for column in columns]
+    assert _lesson_loo_check(exact)(from_table).passed
+
+
+@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("step", (-0.01, 0.01))
+def test_one_off_in_the_last_printed_decimal_fails(loo_answer, index, step):
+    """Does an answer one off in the second decimal of any of the four numbers fail?"""
+    exact, typed = loo_answer
+    wrong = typed.copy()
+    wrong[index] += step
+    result = _lesson_loo_check(exact)(list(wrong))
+    assert result.passed is False
+    assert "1 of 4 values" in result.reason

@@ -13,6 +13,8 @@ from widgets.inference.outliers import (
     CAPACITY,
     MASK,
     data_with_outliers,
+    fit_padded,
+    fit_padded_needs_compiling,
     padded,
     padded_linear_regression,
     padded_student_t_regression,
@@ -20,6 +22,8 @@ from widgets.inference.outliers import (
 from widgets.inference.priors import TUTORIAL_PRIORS
 
 N = 80
+# The padded models' hyperparameters as fit_padded passes them: the same compiled samplers.
+PRIORS = {"priors": TUTORIAL_PRIORS}
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +37,8 @@ def padded_fits(outlier_data):
     x, y, _ = outlier_data
     data = padded(x, y)
     return {
-        "normal": fit_model(padded_linear_regression, data, seed=0),
-        "student_t": fit_model(padded_student_t_regression, data, seed=0),
+        "normal": fit_model(padded_linear_regression, data, hyperparameters=PRIORS, seed=0),
+        "student_t": fit_model(padded_student_t_regression, data, hyperparameters=PRIORS, seed=0),
     }
 
 
@@ -135,6 +139,73 @@ def test_the_padded_fit_agrees_with_the_plain_fit(padded_fits, outlier_data):
     assert abs(ours["elpd_loo"] - plain["elpd_loo"]) < 0.1 * plain["se"]
 
 
+@pytest.mark.parametrize("name, model", [("normal", linear_regression), ("student_t", student_t_regression)])
+def test_fit_padded_is_the_padded_fit_cut_to_its_points(padded_fits, outlier_data, name, model):
+    """Is fit_padded the padded model's run, draw for draw, with the log-likelihood of the 80 points alone?"""
+    x, y, _ = outlier_data
+    ours, whole = fit_padded(x, y, model=model, seed=0), padded_fits[name]
+    assert ours.model is model and ours.priors == TUTORIAL_PRIORS
+    for site, draws in whole.samples.items():
+        np.testing.assert_array_equal(ours.samples[site], draws)
+    np.testing.assert_array_equal(ours.log_likelihood["y"], whole.log_likelihood["y"][..., :N])
+    np.testing.assert_array_equal(ours.x, x)
+    np.testing.assert_array_equal(ours.y, y)
+    assert set(ours.data) == {"x", "y"}
+
+
+def test_az_loo_of_a_fit_padded_is_the_kits_loo_of_its_points_only(padded_fits, outlier_data):
+    """Does az.loo on fit_padded's InferenceData score the 80 points, as the kit's loo of the padded fit?"""
+    x, y, _ = outlier_data
+    ours = fit_padded(x, y, model=student_t_regression, seed=0)
+    assert ours.idata.log_likelihood["y"].shape == (4, 1000, N)
+    assert ours.idata.posterior_predictive["y"].shape == (4, 1000, N)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Estimated shape parameter of Pareto", UserWarning)
+        theirs = az.loo(ours.idata, pointwise=True)
+    for kits in (loo(ours), loo(padded_fits["student_t"])):
+        for key in ("elpd_loo", "se", "p_loo", "good_k", "n_samples", "n_data_points", "warning"):
+            assert kits[key] == theirs[key], key
+        np.testing.assert_array_equal(kits["pareto_k"].values, theirs["pareto_k"].values)
+    assert theirs["n_data_points"] == N
+
+
+def test_fit_padded_agrees_with_fit_within_monte_carlo_error(outlier_data):
+    """Do fit_padded and the unpadded fit_model give the same posterior means, within 4.5 joint MCSE?
+
+    Different programs draw different chains of one posterior: the means differ by Monte Carlo
+    error alone (a false alarm about once in 10^5 per parameter).
+    """
+    x, y, _ = outlier_data
+    ours = fit_padded(x, y, model=student_t_regression, seed=0).summary(["a", "b", "sigma", "nu"])
+    plain = fit_model(student_t_regression, {"x": x, "y": y}, seed=0).summary(["a", "b", "sigma", "nu"])
+    joint = np.hypot(ours["mcse_mean"], plain["mcse_mean"])
+    assert np.all(np.abs(ours["mean"] - plain["mean"]) < 4.5 * joint)
+
+
+def test_fit_padded_needs_compiling_says_when_it_compiles(outlier_data):
+    """Is fit_padded_needs_compiling True before a first fit of a model and number of chains, then False?"""
+    x, y, _ = outlier_data
+    assert fit_padded_needs_compiling(model=linear_regression, num_chains=3)
+    fit_padded(x[:7], y[:7], num_chains=3, num_samples=50, seed=0)
+    assert not fit_padded_needs_compiling(model=linear_regression, num_chains=3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"model": padded_linear_regression}, "model must be one of the kit's regressions"),
+        ({"priors": "wide"}, "priors must be"),
+        ({"num_samples": 0}, "num_samples"),
+    ],
+)
+def test_fit_padded_refuses_what_it_cannot_fit(outlier_data, kwargs, words):
+    x, y, _ = outlier_data
+    with pytest.raises(ValueError, match=words):
+        fit_padded(x, y, **kwargs)
+    with pytest.raises(ValueError, match=f"at most {CAPACITY}"):
+        fit_padded(np.zeros(CAPACITY + 1), np.zeros(CAPACITY + 1))
+
+
 def test_loo_prefers_the_student_t_model_on_data_with_outliers(padded_fits, outlier_data):
     """Does the comparison rank the Student-t model first, by more than 2 dse, with most of the weight?"""
     table = compare(padded_fits)
@@ -180,7 +251,7 @@ def test_compare_refuses_one_model_or_models_of_different_points(padded_fits, ou
     x, y, _ = outlier_data
     with pytest.raises(ValueError, match="at least two"):
         compare({"normal": padded_fits["normal"]})
-    fewer = fit_model(padded_linear_regression, padded(x[:10], y[:10]), num_samples=100, seed=0)
+    fewer = fit_padded(x[:10], y[:10], num_samples=100, seed=0)
     with pytest.raises(ValueError, match="same data points"):
         compare({"normal": padded_fits["normal"], "fewer": fewer})
     with pytest.raises(ValueError, match="expected a Fit"):
@@ -197,14 +268,14 @@ def test_loo_refuses_what_is_not_a_fit_or_not_its_site(fitted):
 def test_a_padded_model_fits_new_numbers_of_points_without_compiling(outlier_data, compile_counter):
     """Does a point added or removed re-fit the padded models with no trace and no compile?"""
     x, y, _ = outlier_data
-    for model in (padded_linear_regression, padded_student_t_regression):
-        fit_model(model, padded(x, y), num_samples=100, seed=0)
+    for model in (linear_regression, student_t_regression):
+        fit_padded(x, y, model=model, num_samples=100, seed=0)
     counter = compile_counter()
     for n in (N + 1, N - 5, 3):
         xs = np.append(x, 0.5)[:n]
         ys = np.append(y, 0.2)[:n]
-        for model in (padded_linear_regression, padded_student_t_regression):
-            score = loo(fit_model(model, padded(xs, ys), num_samples=100, seed=1))
+        for model in (linear_regression, student_t_regression):
+            score = loo(fit_padded(xs, ys, model=model, num_samples=100, seed=1))
             assert score["n_data_points"] == n
     assert (counter.traces, counter.compilations) == (0, 0)
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import marks_by_label
+from widgets.inference import student_t_regression
 from widgets.inference.comparison import comparison_table, high_k_points, loo
-from widgets.inference.outliers import CAPACITY, data_with_outliers
+from widgets.inference.outliers import CAPACITY, data_with_outliers, fit_padded
 from widgets.robust_panel import K_COLORS, RobustRegressionPanel
 
 x_data, y_data, outliers = data_with_outliers(80, num_outliers=3, seed=0)
@@ -106,6 +107,19 @@ def test_a_dragged_point_refits_both_models_without_compiling(compile_counter):
     assert panel.progress.value == 1.0
     # Once moved, the data are no longer the variables it was given: the code line writes them out.
     assert panel.code.startswith("RobustRegressionPanel([") and "x_data" not in panel.code
+
+
+def test_a_panel_after_the_lessons_fit_padded_compiles_nothing(compile_counter):
+    """After a lesson's own fit_padded of both models (80 points), does a panel of 40 others compile nothing?
+
+    So lesson 3 compiles one NUTS sampler per model, not two.
+    """
+    fit_padded(x_data, y_data, num_samples=100, seed=0)
+    fit_padded(x_data, y_data, model=student_t_regression, num_samples=100, seed=0)
+    counter = compile_counter()
+    panel = RobustRegressionPanel(x_data[:40] + 0.1, y_data[:40], num_samples=200)
+    assert panel.message == "" and panel.scores["normal"]["n_data_points"] == 40
+    assert (counter.traces, counter.compilations) == (0, 0)
 
 
 def test_points_added_and_removed_refit_without_compiling(compile_counter):

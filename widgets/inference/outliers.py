@@ -8,16 +8,27 @@ likelihood NumPyro's ``mask`` handler leaves out (their log-likelihood is 0,
 and :func:`widgets.inference.comparison.loo` scores the masked-in points
 only). So one compiled sampler per model serves every data set of up to
 ``CAPACITY`` points.
+
+:func:`fit_padded` fits the regression (Normal or Student-t) with that
+sampler and returns the fit of the points alone, as :func:`~widgets.inference.fit`
+does: a lesson that fits its data this way and then opens a panel of other
+data compiles one sampler per model, not two.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpyro import handlers
 
 from widgets.inference.checks import _as_count, as_data
+from widgets.inference.fitting import fit_model, fit_model_needs_compiling
 from widgets.inference.models import linear_regression, student_t_regression
-from widgets.inference.priors import TUTORIAL_PRIORS, Priors
+from widgets.inference.priors import TUTORIAL_PRIORS, Priors, _check_priors
+from widgets.inference.results import _REGRESSION_DIMS, Fit
 from widgets.tutorial import N, TRUE_VALUES, X_RANGE
 
 CAPACITY = 128
@@ -152,3 +163,114 @@ def padded_student_t_regression(x, mask, y=None, priors: Priors = TUTORIAL_PRIOR
     """
     with _mask_observations(mask=mask):
         student_t_regression(x, y, priors)
+
+
+PADDED_MODELS = {
+    linear_regression: padded_linear_regression,
+    student_t_regression: padded_student_t_regression,
+}
+"""The regressions :func:`fit_padded` fits, and the padded model that runs each."""
+
+
+def _padded_model(model: Callable) -> Callable:
+    if model not in PADDED_MODELS:
+        names = ", ".join(f.__name__ for f in PADDED_MODELS)
+        raise ValueError(f"model must be one of the kit's regressions {names}; got {model!r}")
+    return PADDED_MODELS[model]
+
+
+def fit_padded(
+    x,
+    y,
+    *,
+    model: Callable = linear_regression,
+    priors: Priors = TUTORIAL_PRIORS,
+    num_warmup: int = 500,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    seed: int = 0,
+    progress: Callable[[float], Any] | None = None,
+) -> Fit:
+    """:func:`~widgets.inference.fit` of ``(x, y)`` run by the padded model's sampler, for any n <= CAPACITY.
+
+    The points are padded to :data:`CAPACITY` entries (:func:`padded`) and
+    the padded model of `model` (:data:`PADDED_MODELS`) is fitted with
+    :func:`~widgets.inference.fit_model`: one compiled sampler per model and
+    number of chains serves every number of points up to ``CAPACITY``. The
+    posterior is the model's on the points (the padding adds nothing to the
+    log density), so the result is the fit :func:`~widgets.inference.fit`
+    would return up to Monte Carlo error: its model is `model`, its data,
+    observed data and pointwise log-likelihood are those of the n points
+    alone, so ``az.loo(result.idata)`` and the kit's ``loo`` score n points.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        The points, 1 <= n <= ``CAPACITY``; finite.
+    model : callable
+        :func:`~widgets.inference.linear_regression` (the default) or
+        :func:`~widgets.inference.student_t_regression`.
+    priors : Priors
+        Priors of ``a``, ``b`` and ``sigma``; the tutorial's by default.
+    num_warmup, num_samples, num_chains, seed, progress
+        The NUTS run, as in :func:`~widgets.inference.fit`.
+
+    Returns
+    -------
+    Fit
+        The fit of the n points.
+
+    Raises
+    ------
+    ValueError
+        If `model` is not one of the two regressions, for data :func:`padded`
+        refuses, or for a run option :func:`~widgets.inference.fit_model` refuses.
+    """
+    data = padded(x, y)
+    result = fit_model(
+        _padded_model(model),
+        data,
+        hyperparameters={"priors": _check_priors(priors)},
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=num_chains,
+        seed=seed,
+        progress=progress,
+    )
+    n = int(data[MASK].sum())
+    points = {"x": data["x"][:n], "y": data["y"][:n]}
+    return dataclasses.replace(
+        result,
+        log_likelihood={name: value[..., :n] for name, value in result.log_likelihood.items()},
+        observed_data={"y": points["y"]},
+        data=points,
+        model=model,
+        dims=dict(_REGRESSION_DIMS),
+    )
+
+
+def fit_padded_needs_compiling(
+    *, model: Callable = linear_regression, priors: Priors = TUTORIAL_PRIORS, num_chains: int = 4
+) -> bool:
+    """Whether :func:`fit_padded` would compile its sampler (once per process, model and number of chains).
+
+    Parameters
+    ----------
+    model : callable
+        One of :data:`PADDED_MODELS`' regressions.
+    priors : Priors
+        The priors (only their families matter).
+    num_chains : int
+        Number of chains, >= 1.
+
+    Returns
+    -------
+    bool
+        True if the next such fit compiles first.
+    """
+    return fit_model_needs_compiling(
+        _padded_model(model),
+        padded([0.0], [0.0]),
+        hyperparameters={"priors": _check_priors(priors)},
+        num_chains=num_chains,
+    )
