@@ -205,7 +205,7 @@ class Replay(anywidget.AnyWidget):
             self.counts = [[int(n) for n in frames[m][2]] for m in self.marks]
             self.value = value
 
-    def frame(self, mark: bq.Mark, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    def points_at(self, mark: bq.Mark, frame: int) -> tuple[np.ndarray, np.ndarray]:
         """The x and y that `mark` shows at `frame`, as the page draws them."""
         m = self.marks.index(mark)
         n = self.counts[m][frame]

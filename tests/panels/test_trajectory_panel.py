@@ -94,7 +94,7 @@ def test_the_replay_sent_to_the_page_is_what_the_kernel_draws_at_every_frame(pan
             panel.frame = frame
             assert panel.replay.value == frame
             for mark in panel.replay.marks:
-                x, y = panel.replay.frame(mark, frame)
+                x, y = panel.replay.points_at(mark, frame)
                 np.testing.assert_array_equal(x, np.asarray(mark.x, np.float64), err_msg=mark.labels[0])
                 np.testing.assert_array_equal(y, np.asarray(mark.y, np.float64), err_msg=mark.labels[0])
     assert shown == replayed
@@ -194,3 +194,14 @@ def test_a_fit_of_another_model_shows_its_own_axes(schools, fitted):
     assert (panel.x, panel.y, panel.start) == (fresh.x, fresh.y, fresh.start)
     assert panel.figure.axes[0].label == fresh.x and f"x={fresh.x!r}" in panel.code
     assert panel.trajectory.num_steps == fresh.trajectory.num_steps
+
+
+def test_a_replay_missing_a_mark_is_refused(panel):
+    """Is a replay that leaves out one of its marks (or mixes frame counts) refused, naming `frames`?"""
+    sent = {m: (np.zeros(1), np.zeros(1), np.ones(3, int)) for m in panel.replay.marks}
+    with pytest.raises(ValueError, match="frames must give"):
+        panel.replay.load(dict(list(sent.items())[1:]), value=0)
+    with pytest.raises(ValueError, match="frames must give"):
+        panel.replay.load({**sent, panel.start_dot: (np.zeros(1), np.zeros(1), np.ones(4, int))}, value=0)
+    panel.replay.load(sent, value=2)
+    assert panel.replay.counts == [[1, 1, 1]] * 5 and panel.frame == 2
