@@ -1,9 +1,10 @@
-"""TrajectoryPanel in a real JupyterLab: Play grows the path frame by frame, a click moves the start.
+"""TrajectoryPanel in JupyterLab: Play grows the path in the page, Pause and step agree, a click moves.
 
 A small notebook: the centered eight schools fitted briefly, and the panel at the
 seed (of 12) whose tree from the funnel's mouth is longest, so that the replay
 has frames to count. The replay's frame rate is measured in the page and
-printed (speed is a benchmark's business, not a verdict here).
+printed (speed is a benchmark's business, not a verdict here: benchmarks.browser
+measures it with the helpers below).
 """
 
 import re
