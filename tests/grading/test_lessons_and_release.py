@@ -136,8 +136,13 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.mark.parametrize("index", range(len(LESSONS)), ids=[p.stem[:2] for p in LESSONS])
-def test_a_fresh_release_runs_top_to_bottom_saying_not_answered(released, index):
-    """Run All on a fresh release: no error, every panel shown, every exercise 'not answered', 0 points?"""
+def test_a_fresh_release_runs_top_to_bottom_saying_not_answered(released, index, request):
+    """Run All on a fresh release: no error, every panel shown, every exercise 'not answered', 0 points?
+
+    Lesson 1 runs in a cold kernel (no compilation cache), as a student's very first Run All does.
+    """
+    if index == 0:
+        request.getfixturevalue("cold_kernels")
     nb = notebooks.read(released / LESSONS[index].name)
     assert execute(nb, timeout=600, path=released) == "completed"
     code = [c for c in nb.cells if c.cell_type == "code"]

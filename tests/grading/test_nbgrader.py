@@ -144,8 +144,8 @@ def course(tmp_path_factory):
         "JUPYTER_CONFIG_DIR": str(top / "jupyter-config"),  # no user-wide nbgrader config
         # nbgrader runs alembic, the venv's command, to set up its gradebook.
         "PATH": os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")]),
-        # As in class, kernels load what an earlier one compiled (the cache is this test's own).
-        "WIDGETS_COMPILATION_CACHE": str(top / "jax-cache"),
+        # As in class, kernels load what an earlier one compiled: WIDGETS_COMPILATION_CACHE is the
+        # grading tests' shared folder (conftest.py), so programs compiled by earlier tests load too.
     }
     env.pop("WIDGETS_NBGRADER_SOURCE", None)
     config = CONFIG.format(course=COURSE_ID, exchange=str(exchange))

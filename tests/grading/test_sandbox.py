@@ -290,8 +290,11 @@ def test_honest_feedback_has_no_sandbox_notes(graded):
         assert "sandbox" not in feedback(graded, student)
 
 
-def test_without_bubblewrap_grading_refuses_unless_told(tmp_path):
-    """Without bwrap, does grade refuse saying what to install, and --no-sandbox grade and say so?"""
+def test_without_bubblewrap_grading_refuses_unless_told(tmp_path, cold_kernels):
+    """Without bwrap, does grade refuse saying what to install, and --no-sandbox grade and say so?
+
+    Its kernels start cold (no compilation cache): the grader's unsandboxed path as a first run meets it.
+    """
     folder, source_dir = tmp_path / "submissions", tmp_path / "lessons"
     for path in (folder / "full", source_dir):
         path.mkdir(parents=True)
