@@ -187,6 +187,16 @@ def _ess_of_chains(z: np.ndarray) -> np.ndarray:
     return result.reshape(batch)
 
 
+def _batch(draws, *, min_chains: int) -> tuple[tuple[int, ...], np.ndarray | None, np.ndarray]:
+    """Batch shape, draws with NaN slices zeroed (None: too few chains or draws), and which slices had NaN."""
+    draws = np.asarray(draws)
+    batch = draws.shape[:-2]
+    if draws.ndim < 2 or draws.shape[-2] < min_chains or draws.shape[-1] < 4:
+        return batch, None, np.ones(batch, bool)
+    invalid = np.isnan(draws).any(axis=(-2, -1))
+    return batch, np.where(invalid[..., None, None], 0, draws), invalid
+
+
 def rhat_rank(draws: np.ndarray) -> np.ndarray:
     """Rank-normalized split R-hat of each slice ``(..., chain, draw)``, as ``az.rhat(method="rank")``.
 
@@ -204,12 +214,9 @@ def rhat_rank(draws: np.ndarray) -> np.ndarray:
         R-hat of each; NaN where a slice holds a NaN, has fewer than 2
         chains or 4 draws, or has no variance (a chain stuck at one value).
     """
-    draws = np.asarray(draws)
-    batch = draws.shape[:-2]
-    if draws.ndim < 2 or draws.shape[-2] < 2 or draws.shape[-1] < 4:
+    batch, draws, invalid = _batch(draws, min_chains=2)
+    if draws is None:
         return np.full(batch, np.nan)
-    invalid = np.isnan(draws).any(axis=(-2, -1))
-    draws = np.where(invalid[..., None, None], 0, draws)
     split = _split_halves(draws)
     with np.errstate(invalid="ignore", divide="ignore"):
         rhat_bulk = _rhat_of_chains(_z_scale(split))
@@ -237,12 +244,9 @@ def ess_bulk(draws: np.ndarray) -> np.ndarray:
         Bulk ESS of each; the number of draws for a slice with no variance;
         NaN where a slice holds a NaN or has fewer than 4 draws.
     """
-    draws = np.asarray(draws)
-    batch = draws.shape[:-2]
-    if draws.ndim < 2 or draws.shape[-2] < 1 or draws.shape[-1] < 4:
+    batch, draws, invalid = _batch(draws, min_chains=1)
+    if draws is None:
         return np.full(batch, np.nan)
-    invalid = np.isnan(draws).any(axis=(-2, -1))
-    draws = np.where(invalid[..., None, None], 0, draws)
     z = _z_scale(_split_halves(draws))
     flat = z.reshape(*batch, -1)
     constant = (np.max(flat, axis=-1) - np.min(flat, axis=-1)) < np.finfo(float).resolution
