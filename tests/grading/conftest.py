@@ -16,32 +16,21 @@ kernel asks for :func:`cold_kernels`; ``test_sandbox_as_a_user`` clears every
 depends on the cache: a program loaded from it is the one XLA compiled.
 """
 
-import os
-
 import pytest
 
 from widgets.compilation_cache import ENV_VAR
 
 
-@pytest.fixture(scope="session")
-def shared_compilation_cache(tmp_path_factory):
-    """The folder every grading test's kernels cache their compiled JAX programs in."""
-    return tmp_path_factory.mktemp("jax-compilation-cache")
-
-
 @pytest.fixture(scope="package", autouse=True)
-def kernels_share_the_compilation_cache(shared_compilation_cache):
-    """Set ``$WIDGETS_COMPILATION_CACHE`` to the shared folder while the grading tests run, then restore it.
+def kernels_share_the_compilation_cache(tmp_path_factory):
+    """Set ``$WIDGETS_COMPILATION_CACHE`` to one folder while the grading tests run, then restore it.
 
     Package-scoped, so it is set before any module's fixture starts a kernel.
     """
-    before = os.environ.get(ENV_VAR)
-    os.environ[ENV_VAR] = str(shared_compilation_cache)
-    yield shared_compilation_cache
-    if before is None:
-        os.environ.pop(ENV_VAR, None)
-    else:
-        os.environ[ENV_VAR] = before
+    folder = tmp_path_factory.mktemp("jax-compilation-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_VAR, str(folder))
+        yield folder
 
 
 @pytest.fixture
