@@ -185,6 +185,22 @@ def vertical_lines(mark: bq.Lines, positions, y_span: tuple[float, float]) -> No
         mark.y = np.tile(np.asarray(y_span, float), (len(positions), 1))
 
 
+def round_out(scale: bq.LinearScale, values, *, step: float = 5.0, widen_only: bool = False) -> None:
+    """Set `scale`'s min and max to whole steps of `step` around `values`.
+
+    Whole steps keep the axis still while the data moves a little: it changes
+    only when a value crosses a step. With `widen_only` the current range is
+    kept and only ever grown (for data a student drags about).
+    """
+    values = np.asarray(values, float)
+    low, high = float(values.min()), float(values.max())
+    if widen_only:
+        low = low if scale.min is None else min(low, scale.min)
+        high = high if scale.max is None else max(high, scale.max)
+    with scale.hold_sync():
+        scale.min, scale.max = float(step * np.floor(low / step)), float(step * np.ceil(high / step))
+
+
 def set_data(mark: bq.Mark, **data) -> None:
     """Set several data attributes of `mark` so that they reach the browser together.
 

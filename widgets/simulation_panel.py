@@ -127,9 +127,7 @@ class SimulationPanel(Panel):
         extent = np.concatenate([y, line_y])
         with self._scales["x"].hold_sync():
             self._scales["x"].min, self._scales["x"].max = float(low), float(high)
-        with self._scales["y"].hold_sync():  # whole steps of 5: the axis rarely moves
-            self._scales["y"].min = float(5 * np.floor(extent.min() / 5))
-            self._scales["y"].max = float(5 * np.ceil(extent.max() / 5))
+        _ui.round_out(self._scales["y"], extent)
         _ui.set_data(self._truth, x=line_x, y=line_y)
         _ui.set_data(self._points, x=x, y=y)
         self.x, self.y = x, y

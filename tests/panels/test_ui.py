@@ -1,10 +1,11 @@
-"""The shared panel helpers: messages, code lines, slider names and garbage collection."""
+"""The shared panel helpers: messages, code lines, slider names, axis ranges and garbage collection."""
 
 import html
 import os
 import subprocess
 import sys
 
+import bqplot as bq
 import ipywidgets as ipw
 import numpy as np
 
@@ -92,3 +93,15 @@ def test_slider_names_script_names_handles_after_their_labels():
     assert _ui.PANEL_CLASS in panel._dom_classes and names.layout.display == "none"
     script = html.unescape(names.value.split('onerror="', 1)[1].rsplit('"', 1)[0])
     assert "setAttribute('aria-label', label.textContent)" in script and "MutationObserver" in script
+
+
+def test_round_out_sets_whole_steps_around_the_values_and_can_only_widen():
+    scale = bq.LinearScale()
+    _ui.round_out(scale, [-3.2, 0.4, 7.9])
+    assert (scale.min, scale.max) == (-5.0, 10.0)
+    _ui.round_out(scale, [1.0, 2.0], step=1.0)
+    assert (scale.min, scale.max) == (1.0, 2.0)
+    _ui.round_out(scale, [0.5, 1.5], step=1.0, widen_only=True)
+    assert (scale.min, scale.max) == (0.0, 2.0)
+    _ui.round_out(scale, [12.0], widen_only=True)
+    assert (scale.min, scale.max) == (0.0, 15.0)
