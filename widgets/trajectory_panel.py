@@ -29,6 +29,10 @@ UTURN_COLOR = "#B86E00"
 # The most draws drawn as dots (evenly thinned beyond); divergent draws are all drawn.
 MAX_DOTS = 2000
 FRAME_INTERVAL_MS = 40  # 25 frames per second, replayed in the page
+# The axes show the draws and the trajectory; for a divergent one they reach at most REACH times the
+# draws' range past the draws: a step thousands of units away would squash the draws into a dot.
+REACH = 1.0
+MARGIN = 0.15  # of the range shown, on each side
 FIGURE_CLASS = "trajectory-figure"
 # Clicks anywhere in the plot move the start: the marks let them through to the figure's
 # background, where the start mark's "add" interaction takes them.
@@ -172,7 +176,7 @@ class TrajectoryPanel(Panel):
                 (DIVERGENT_COLOR, "dot", "× divergence"),
             ),
             self.status,
-            *self._footer(sliders=False),
+            *self._footer(),
         ]
         self.start_dot.observe(self._on_click, names=["x", "y"])
         self.observe(lambda _: self._update(), names=["x", "y", "start", "seed", "chain"])
@@ -240,6 +244,7 @@ class TrajectoryPanel(Panel):
         start = start_near(self.fit, {self.x: self.start[0], self.y: self.start[1]})
         trajectory = record_trajectory(self.fit, start, chain=self.chain, seed=self.seed)
         self._draw_axes()
+        off_plot = self._fit_axes(trajectory)
         self.trajectory = trajectory
         self.diverging = trajectory.diverging
         with self._holding():
@@ -249,10 +254,10 @@ class TrajectoryPanel(Panel):
         replay = _replay(trajectory, i, j)
         self.replay.load({self._replayed[role]: replay[role] for role in replay}, value=trajectory.num_steps)
         self._show_frame()
-        self.status.value = _status_html(trajectory)
+        self.status.value = _status_html(trajectory, off_plot)
 
     def _draw_axes(self) -> None:
-        """The draws of the chosen coordinates, and fixed axis ranges around them."""
+        """The draws of the chosen coordinates."""
         if self._drawn_axes == (self.fit, self.x, self.y):
             return
         i, j = self._coordinates.index(self.x), self._coordinates.index(self.y)
@@ -262,13 +267,28 @@ class TrajectoryPanel(Panel):
         _ui.set_data(
             self.divergent_dots, x=self._draws[self._divergent, i], y=self._draws[self._divergent, j]
         )
-        for scale, values in ((self.scales["x"], self._draws[:, i]), (self.scales["y"], self._draws[:, j])):
-            low, high = np.min(values), np.max(values)
-            pad = 0.15 * (high - low) + 1e-3
-            with scale.hold_sync():
-                scale.min, scale.max = float(low - pad), float(high + pad)
         self.figure.axes[0].label, self.figure.axes[1].label = self.x, self.y
         self._drawn_axes = (self.fit, self.x, self.y)
+
+    def _fit_axes(self, t: Trajectory) -> int:
+        """Fix the axes to the draws and trajectory `t`; return how many of its points lie off them.
+
+        All of an ordinary trajectory is shown; a divergent one within `REACH`
+        of the draws. Set once per trajectory, never per frame, so that the axes
+        stand still during a replay.
+        """
+        path = np.vstack([t.start, t.positions])
+        reach = REACH if t.diverging else np.inf
+        off = np.zeros(len(path), bool)
+        for name, scale in (("x", self.scales["x"]), ("y", self.scales["y"])):
+            coordinate = getattr(self, name)
+            values = path[:, t.coordinate(coordinate)]
+            low, high = _extent(self._draws[:, self._coordinates.index(coordinate)], values, reach=reach)
+            if (scale.min, scale.max) != (low, high):
+                with scale.hold_sync():
+                    scale.min, scale.max = low, high
+            off |= ~((values >= low) & (values <= high))  # NaN and infinity are off too
+        return int(off.sum())
 
     def _show_frame(self) -> None:
         """Draw the first `frame` leapfrog steps of the trajectory."""
@@ -334,10 +354,31 @@ def _replay(t: Trajectory, i: int, j: int) -> dict[str, tuple[np.ndarray, np.nda
     return {role: (last[role][:, 0], last[role][:, 1], counts[role]) for role in last}
 
 
+def _extent(draws: np.ndarray, path: np.ndarray, *, reach: float) -> tuple[float, float]:
+    """An axis range over the draws and the path's points, with a margin.
+
+    Path points further than `reach` times the draws' range past the draws
+    (and NaN or infinite ones) are left out: with a finite `reach` the draws
+    keep a share of the axis whatever the path does.
+    """
+    low, high = float(np.min(draws)), float(np.max(draws))
+    beyond = reach * max(high - low, 1e-3)
+    near = path[np.isfinite(path) & (path >= low - beyond) & (path <= high + beyond)]
+    if near.size:
+        low, high = min(low, float(np.min(near))), max(high, float(np.max(near)))
+    pad = MARGIN * (high - low) + 1e-3
+    return low - pad, high + pad
+
+
 def _last(t: Trajectory, *, forward: bool) -> np.ndarray:
     """The last point of the tree in one direction (the start if it never went that way)."""
     points = t.positions[t.forward == forward]
     return points[-1] if len(points) else t.start
+
+
+def _count(n: int, thing: str) -> str:
+    """``"1 doubling"``, ``"2 doublings"``."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _rounded(value: float) -> float:
@@ -353,8 +394,8 @@ def _default_axes(coordinates: tuple[str, ...]) -> dict[str, str]:
     return {"x": x, "y": y}
 
 
-def _status_html(t: Trajectory) -> str:
-    """What the tree did, in words."""
+def _status_html(t: Trajectory, off_plot: int = 0) -> str:
+    """What the tree did, in words, and how many of its `off_plot` points the axes leave out."""
     directions = f"{int(t.forward.sum())} forward, {int((~t.forward).sum())} backward"
     if t.diverging:
         step = t.divergent_step
@@ -370,7 +411,13 @@ def _status_html(t: Trajectory) -> str:
     else:
         why = "stopped at the maximum tree depth"
     text = (
-        f"{t.num_steps} leapfrog steps ({directions}) in {t.depth} doublings of step size "
-        f"{t.step_size:.3g}; {why}. Other coordinates from the nearest posterior draw."
+        f"{_count(t.num_steps, 'leapfrog step')} ({directions}) in {_count(t.depth, 'doubling')} "
+        f"of step size {t.step_size:.3g}; {why}. Other coordinates from the nearest posterior draw."
     )
+    if off_plot:
+        lie = "1 point of the path lies" if off_plot == 1 else f"{off_plot} points of the path lie"
+        text += (
+            f" <b>{lie} off the plot</b>, too far from the draws to show with them: "
+            "the path runs out through the edge."
+        )
     return f'<div style="{_ui.TEXT_STYLE}">{text}</div>'

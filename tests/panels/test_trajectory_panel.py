@@ -119,9 +119,11 @@ def test_the_page_stopping_the_replay_sets_the_frame(panel):
     """When the page's replay ends or is paused, its frame (sent once) sets the panel's frame and slider?"""
     panel.replay.value = 3
     assert panel.frame == 3 and panel.step_slider.value == 3
-    assert len(marks_by_label(panel.figure)["forward in time"].x) + len(
-        marks_by_label(panel.figure)["backward in time"].x
-    ) == 3 + 2
+    assert (
+        len(marks_by_label(panel.figure)["forward in time"].x)
+        + len(marks_by_label(panel.figure)["backward in time"].x)
+        == 3 + 2
+    )
 
 
 def test_a_start_in_the_funnels_neck_diverges_and_is_marked(panel):
@@ -205,3 +207,75 @@ def test_a_replay_missing_a_mark_is_refused(panel):
         panel.replay.load({**sent, panel.start_dot: (np.zeros(1), np.zeros(1), np.ones(4, int))}, value=0)
     panel.replay.load(sent, value=2)
     assert panel.replay.counts == [[1, 1, 1]] * 5 and panel.frame == 2
+
+
+def _path(panel) -> np.ndarray:
+    """The trajectory's start and leapfrog points on the panel's two coordinates, one row per point."""
+    t = panel.trajectory
+    return np.vstack([t.start, t.positions])[:, [t.coordinate(panel.x), t.coordinate(panel.y)]]
+
+
+def _draws(schools) -> np.ndarray:
+    """Every posterior draw of theta[0] and log tau, one row per draw."""
+    return np.column_stack(
+        [schools.samples["theta"][..., 0].reshape(-1), np.log(schools.samples["tau"].reshape(-1))]
+    )
+
+
+def _inside(panel, points: np.ndarray) -> bool:
+    """Whether the axes show every point of `points`, strictly inside (with a margin)."""
+    return all(
+        panel.scales[axis].min < values.min() and values.max() < panel.scales[axis].max
+        for axis, values in zip("xy", points.T, strict=True)
+    )
+
+
+def test_the_axes_show_the_draws_and_all_of_an_ordinary_trajectory(panel, schools):
+    """Do the axes hold every draw and every point of a trajectory that did not diverge, with a margin?"""
+    draws = _draws(schools)
+    ordinary = beyond_the_draws = 0
+    for start, seed in itertools.product([(5.0, 1.5), (-20.0, 0.5), (-30.0, 3.0)], range(3)):
+        panel.start, panel.seed = start, seed
+        if panel.diverging:
+            continue
+        path = _path(panel)
+        ordinary += 1
+        beyond_the_draws += bool(np.any((path < draws.min(0)) | (path > draws.max(0))))
+        assert _inside(panel, draws) and _inside(panel, path), (start, seed)
+        assert "off the plot" not in panel.status.value
+    assert ordinary >= 6 and beyond_the_draws >= 2  # paths past the draws were among them
+
+
+def test_a_divergent_trajectory_runs_off_the_plot_rather_than_squash_the_draws(panel, schools):
+    """From the funnel's neck, do the draws keep a quarter of each axis, the start shown, and a message?"""
+    draws = _draws(schools)
+    span = draws.max(0) - draws.min(0)
+    panel.start = (0.0, -4.0)
+    flew = 0
+    for seed in SEEDS:
+        panel.seed = seed
+        if not panel.diverging:
+            continue
+        path = _path(panel)
+        flew += bool(np.any(~(np.abs(path - draws.mean(0)) < 10 * span)))  # ten ranges away, or not finite
+        for axis, draws_span in zip("xy", span, strict=True):
+            assert draws_span / (panel.scales[axis].max - panel.scales[axis].min) >= 0.25, (seed, axis)
+        assert _inside(panel, draws) and _inside(panel, path[:1]), seed  # the start is on the plot
+        assert ("off the plot" in panel.status.value) == (not _inside(panel, path)), seed
+    assert flew > len(SEEDS) // 2
+
+
+def test_the_axes_stand_still_during_a_replay_and_move_for_a_new_trajectory(panel):
+    """Do the axis ranges stay put over every frame (kernel or page), and change only with the trajectory?"""
+    moved = []
+    for scale in panel.scales.values():
+        scale.observe(lambda change: moved.append(change["name"]), names=["min", "max"])
+    panel.start = (-20.0, 0.5)
+    assert moved and not panel.diverging  # a new trajectory past the draws: the axes make room for it
+    moved.clear()
+    steps = panel.trajectory.num_steps
+    for frame in [*range(steps + 1), 0, steps]:
+        panel.frame = frame
+    panel.replay.value = steps // 2  # the page paused its replay there
+    assert panel.frame == steps // 2
+    assert moved == []
