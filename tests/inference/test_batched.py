@@ -7,9 +7,12 @@ fails by chance with probability ~7e-6 per check. Seeds are fixed, so a run is
 reproducible.
 """
 
+import warnings
+
 import jax
 import numpy as np
 import pytest
+import xarray as xr
 from numpyro.infer import MCMC, NUTS
 from scipy import stats
 
@@ -93,6 +96,38 @@ def test_diagnostics_have_one_row_per_fit(batch):
     # R-hat of fit 2 as ArviZ computes it for that fit alone.
     alone = az.rhat(result.idata.isel(fit=2))
     assert float(alone["b"]) == pytest.approx(float(result.rhat["b"][2]))
+
+
+def assert_same_numbers(ours, arviz):
+    """Same sites, dims, coords, dtypes and values (NaN where ArviZ has NaN); ArviZ's attrs aside."""
+    xr.testing.assert_equal(ours, arviz)
+    for name in arviz.data_vars:
+        assert ours[name].dtype == arviz[name].dtype, name
+        np.testing.assert_array_equal(ours[name].values, arviz[name].values, strict=True)
+
+
+def test_per_fit_rhat_and_ess_are_arvizs_numbers_bit_for_bit(batch):
+    """Are the batched R-hat and bulk ESS of every site and fit exactly what az.rhat and az.ess give?"""
+    _, result = batch
+    assert_same_numbers(result.rhat, az.rhat(result.idata))
+    assert_same_numbers(result.ess_bulk, az.ess(result.idata, method="bulk"))
+
+
+def test_per_fit_diagnostics_of_a_vector_site_and_a_stuck_fit_are_arvizs():
+    """With a vector site (theta) and centered eight schools fits that may stick, still ArviZ's numbers?"""
+    fitted = fit_many(
+        eight_schools,
+        eight_schools_simulations(6, seed=2),
+        seed=0,
+        num_warmup=100,
+        num_samples=50,
+        num_chains=2,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # ArviZ's own warnings on a stuck chain
+        assert_same_numbers(fitted.rhat, az.rhat(fitted.idata))
+        assert_same_numbers(fitted.ess_bulk, az.ess(fitted.idata, method="bulk"))
+    assert fitted.rhat["theta"].dims == ("fit", "theta_dim_0")
 
 
 def eight_schools_simulations(num_fits, seed):

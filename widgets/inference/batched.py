@@ -6,7 +6,7 @@
 host devices when several divide their number. The run goes in chunks that
 carry the sampler state from one to the next, with progress reported in
 between. :class:`BatchedFit` holds the draws of every fit and its diagnostics,
-computed by ArviZ over one dataset with a ``fit`` dimension.
+ArviZ's numbers, computed for all fits at once.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from numpyro.infer import NUTS
 from widgets.inference._arviz import az
 from widgets.inference.adaptation import MAX_NUM_WARMUP, _adapt, _warmup_windows
 from widgets.inference.checks import _as_count, _as_model_data, _as_seed, _check_model
+from widgets.inference.diagnostics import ess_bulk as _ess_bulk
+from widgets.inference.diagnostics import rhat_rank as _rhat_rank
 from widgets.inference.sampler import _STATS, PROGRESS_CHUNKS, PROGRESS_PER_SECOND, _record
 
 # Kept draws per chain: the draw buffers have this length, so it is part of the
@@ -393,15 +395,33 @@ class BatchedFit:
             coords={"fit": np.arange(self.num_fits)},
         )
 
+    def _per_fit(self, statistic: Callable[[np.ndarray], np.ndarray]) -> xr.Dataset:
+        """`statistic` of every slice ``(chain, draw)`` of each site, as a Dataset shaped like ArviZ's."""
+        posterior = self.idata.posterior
+        values = {}
+        for name, draws in self.samples.items():
+            # (fit, chain, draw, ...) as (fit, ..., chain, draw): one vectorized pass over every fit.
+            template = posterior[name].isel(chain=0, draw=0, drop=True)
+            values[name] = template.copy(data=statistic(np.moveaxis(draws, (1, 2), (-2, -1))))
+        return xr.Dataset(values)
+
     @functools.cached_property
     def rhat(self) -> xr.Dataset:
-        """Rank-normalized split R-hat of each site and fit (``az.rhat``), dims ``(fit, ...)``."""
-        return az.rhat(self.idata)
+        """Rank-normalized split R-hat of each site and fit, dims ``(fit, ...)``.
+
+        ``az.rhat(self.idata)``'s numbers, computed for all fits at once
+        (:func:`~widgets.inference.diagnostics.rhat_rank`) where ArviZ loops over fits.
+        """
+        return self._per_fit(_rhat_rank)
 
     @functools.cached_property
     def ess_bulk(self) -> xr.Dataset:
-        """Bulk effective sample size of each site and fit (``az.ess``), dims ``(fit, ...)``."""
-        return az.ess(self.idata, method="bulk")
+        """Bulk effective sample size of each site and fit, dims ``(fit, ...)``.
+
+        ``az.ess(self.idata, method="bulk")``'s numbers, computed for all fits at
+        once (:func:`~widgets.inference.diagnostics.ess_bulk`).
+        """
+        return self._per_fit(_ess_bulk)
 
     @functools.cached_property
     def diagnostics(self) -> xr.Dataset:
