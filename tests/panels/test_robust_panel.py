@@ -109,6 +109,19 @@ def test_a_dragged_point_refits_both_models_without_compiling(compile_counter):
     assert panel.code.startswith("RobustRegressionPanel([") and "x_data" not in panel.code
 
 
+def test_a_drag_refits_with_the_draws_of_one_fit_after_the_other():
+    """Are a drag's overlapped re-fit's draws (Student-t in a second thread) those of fit_padded alone?"""
+    panel = RobustRegressionPanel(x_data[:30], y_data[:30], num_samples=200, seed=3)
+    _move(panel, 4, 2.0)
+    assert panel.message == ""
+    for name, model in (("normal", panel.fits["normal"].model), ("student_t", student_t_regression)):
+        alone = fit_padded(panel.x, panel.y, model=model, num_samples=200, seed=3)
+        for site, draws in alone.samples.items():
+            np.testing.assert_array_equal(panel.fits[name].samples[site], draws, err_msg=f"{name} {site}")
+        expected = loo(alone)
+        assert float(panel.scores[name]["elpd_loo"]) == float(expected["elpd_loo"])
+
+
 def test_a_panel_after_the_lessons_fit_padded_compiles_nothing(compile_counter):
     """After a lesson's own fit_padded of both models (80 points), does a panel of 40 others compile nothing?
 
