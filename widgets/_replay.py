@@ -2,12 +2,15 @@
 
 The kernel sends the whole replay once: for each mark, the points it holds at
 the last frame and, for every frame, how many of them are shown (each frame of
-a mark is a prefix of its last). A timer in the page then sets the marks'
-``x`` and ``y`` in the page's copies of their models, as a kernel update would
-(bqplot redraws them), and moves the step slider with them; nothing goes to
-the kernel per frame. When the replay ends or is paused, ``value`` (the frame
-shown) goes to the kernel once, so that what the kernel holds agrees with what
-is shown. Setting ``value`` from the kernel shows that frame and stops a replay.
+a mark is a prefix of its last). The page then sets the marks' ``x`` and
+``y`` in its copies of their models, as a kernel update would (bqplot redraws
+them), and moves the step slider with them; nothing goes to the kernel per
+frame. It draws on the browser's animation frames, one replay frame at most on
+each and `interval` apart, paced from the last frame shown: on a busy machine
+the replay slows down rather than skipping frames to catch up. When the
+replay ends or is paused, ``value`` (the frame shown) goes to the kernel once,
+so that what the kernel holds agrees with what is shown. Setting ``value``
+from the kernel shows that frame and stops a replay.
 
 Without a page (a plain ``python`` run, a widget-level test) the widget only
 holds its traits; the marks are then the kernel's to draw.
@@ -24,8 +27,10 @@ import traitlets as tr
 # The ESM lives here, not in a .js file, so that it ships with the package as any module does.
 _ESM = r"""
 const PREFIX = "IPY_MODEL_";
+// Half an animation frame at 60 Hz: a frame this early for its beat is drawn on this animation frame.
+const SLACK_MS = 8;
 
-// The replay of one view: its timer, and the marks (and slider) it draws in the page.
+// The replay of one view: its animation frame request, and the marks (and slider) it draws in the page.
 function player(model, onState) {
   let timer = null;
   let shown = model.get("value");
@@ -65,7 +70,7 @@ function player(model, onState) {
   // Stop; `tell` the kernel the frame shown (when the page stopped, not the kernel).
   function stop({ tell = true } = {}) {
     const was = timer !== null;
-    clearTimeout(timer);
+    cancelAnimationFrame(timer);
     timer = null;
     if (was) {
       model.set(tell ? { value: shown, playing: false } : { playing: false });
@@ -82,16 +87,23 @@ function player(model, onState) {
       draw(0);  // at the end, Play replays from the start
       dirty = true;
     }
-    const from = shown, started = performance.now(), interval = model.get("interval");
-    const tick = () => {
+    const interval = model.get("interval");
+    let due = performance.now() + interval;
+    // One frame at most per animation frame, so that each is painted, none skipped or shown with
+    // another. A frame on its beat keeps the beat (`interval` apart on average, whatever the display's
+    // rate); a late one starts the beat again from itself, so that the frames after it do not catch up.
+    const tick = (now) => {
+      if (now < due - SLACK_MS) {
+        timer = requestAnimationFrame(tick);
+        return;
+      }
       draw(shown + 1);
       dirty = true;
       if (shown >= last()) return stop();
-      // Each frame on its own beat from the start, so that one slow frame does not delay the rest.
-      const next = started + (shown - from + 1) * interval;
-      timer = setTimeout(tick, Math.max(0, next - performance.now()));
+      due = now > due + SLACK_MS ? now + interval : due + interval;
+      timer = requestAnimationFrame(tick);
     };
-    timer = setTimeout(tick, interval);
+    timer = requestAnimationFrame(tick);
     model.set("playing", true);
     model.save_changes();
     onState(true);
@@ -165,7 +177,7 @@ class Replay(anywidget.AnyWidget):
     playing : bool
         Whether the page is replaying (sent when a replay starts and when it stops).
     interval : int
-        Milliseconds between frames.
+        Milliseconds between frames (a late frame delays those after it).
     slider : ipywidgets.IntSlider or None
         A slider that shows the frame while the page replays.
     """
@@ -179,7 +191,9 @@ class Replay(anywidget.AnyWidget):
     counts = tr.List(help="Per mark and frame, how many of its points are shown.").tag(sync=True)
     value = tr.Int(0, help="The frame shown.").tag(sync=True)
     playing = tr.Bool(False, help="Whether the page is replaying.").tag(sync=True)
-    interval = tr.Int(40, help="Milliseconds between frames.").tag(sync=True)
+    interval = tr.Int(40, help="Milliseconds between frames (a late frame delays those after it).").tag(
+        sync=True
+    )
     slider = tr.Instance(ipw.IntSlider, allow_none=True, help="A slider that follows the frame.").tag(
         sync=True, **ipw.widget_serialization
     )

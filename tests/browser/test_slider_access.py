@@ -1,6 +1,7 @@
 """Panel sliders in a real JupyterLab: named for screen readers, reached with Tab, moved with keys.
 
-A small notebook (no fits) with the three panels that have sliders.
+A small notebook with the panels that have sliders: the three of lessons 1 and 2, and lesson 5's
+TrajectoryPanel (its step slider) on a short fit of the eight schools.
 """
 
 import nbformat
@@ -15,12 +16,17 @@ CELLS = [
     "PriorPanel()",
     "SimulationPanel()",
     "PredictiveCheckPanel(x_data, y_data, kind='prior')",
+    "from widgets.inference import EIGHT_SCHOOLS, eight_schools, fit_model\n"
+    "from widgets.trajectory_panel import TrajectoryPanel\n\n"
+    "fit_centered = fit_model(eight_schools, EIGHT_SCHOOLS, num_warmup=200, num_samples=200, seed=0)\n"
+    "TrajectoryPanel(fit_centered, x='theta[0]', y='log tau', start=(5.0, 1.5), seed=0)",
 ]
 # Every slider of each panel, by its visible label.
 SLIDERS = {
     1: ["a: loc", "a: scale", "b: loc", "b: scale", "sigma: scale"],
     2: ["true a", "true b", "true sigma", "n"],
     3: ["quantile q", "draws"],
+    4: ["step"],
 }
 _HANDLES = """(cell) => [...cell.querySelectorAll(".widget-slider")].map((s) => {
   const h = s.querySelector(".noUi-handle");
@@ -48,12 +54,12 @@ def panels(browser):
 
 
 def wait_for_code(page, cell, text: str) -> None:
-    """Wait until the cell's code line contains `text`."""
+    """Wait until the cell's code line contains `text` (a new family's sampler compiles first: up to 60 s)."""
     page.wait_for_function(
         "([cell, text]) => [...cell.querySelectorAll('.widget-text input')]"
         ".some((i) => i.value.includes(text))",
         arg=[cell.element_handle(), text],
-        timeout=10_000,
+        timeout=60_000,
     )
 
 
