@@ -11,6 +11,7 @@ ArviZ's numbers, computed for all fits at once.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 import math
@@ -56,7 +57,38 @@ class _BatchedSampler:
         self.init = jax.jit(self._init, static_argnames=("sizes", "num_samples", "devices"))
         self.advance = jax.jit(self._advance, static_argnames=("sizes", "devices"), donate_argnums=(0,))
         self.finish = jax.jit(self._finish, static_argnames=("sizes", "devices"))
+        # The three programs compiled ahead of time, by data shapes and dtypes, sizes,
+        # kept draws and device split (see _programs).
+        self.compiled: dict[tuple, tuple[Any, Any, Any]] = {}
         self.last_seconds = 0.0
+
+    def _programs(self, seed, data, sizes, num_samples, devices):
+        """The compiled init, advance and finish programs for these shapes: compiled at once if new.
+
+        XLA compiles the three side by side, init and finish in threads while
+        advance, the longest, compiles here (XLA releases the GIL): on the
+        first run the wait is about advance's compile alone, not the sum.
+        """
+        key = (tuple((k, v.shape, v.dtype.str) for k, v in sorted(data.items())), sizes, num_samples, devices)
+        if key in self.compiled:
+            return self.compiled[key]
+        init = self.init.lower(seed, data, sizes=sizes, num_samples=num_samples, devices=devices)
+        # What init hands to advance: its outputs' shapes, laid out as _map_chains lays them out.
+        if devices > 1:
+            mesh = jax.sharding.Mesh(np.array(jax.local_devices()[:devices]), ("chain",))
+            layout = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("chain"))
+        else:
+            layout = None
+        carry = jax.tree.map(lambda v: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=layout), init.out_info)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            init_compiled = pool.submit(init.compile)
+            finish = self.finish.lower(carry[1], data, sizes=sizes, devices=devices)
+            finish_compiled = pool.submit(finish.compile)
+            scalars = (np.int32(0), np.int32(0), np.int32(0), np.int32(1), np.float32(0.5))
+            advance = self.advance.lower(carry, data, *scalars, sizes=sizes, devices=devices).compile()
+            programs = (init_compiled.result(), advance, finish_compiled.result())
+        self.compiled[key] = programs
+        return programs
 
     @staticmethod
     def _map_chains(one_chain, batched, shared, devices):
@@ -158,7 +190,8 @@ class _BatchedSampler:
         """Run every fit: NumPy draws and statistics ``(fit, chain, draw, ...)``, divergences per fit."""
         num_fits = next(iter(data.values())).shape[0]
         devices = math.gcd(num_fits, jax.local_device_count())
-        carry = self.init(seed, data, sizes=sizes, num_samples=num_samples, devices=devices)
+        init, advance, finish = self._programs(seed, data, sizes, num_samples, devices)
+        carry = init(seed, data)
         total = num_warmup + num_samples * thin
         chunks = 1 if progress is None else self._progress_chunks(total)
         bounds = np.linspace(0, total, chunks + 1).round().astype(np.int32)
@@ -168,14 +201,14 @@ class _BatchedSampler:
         # for Python; then wait for each chunk's token in turn and report it.
         finished = []
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-            carry, token = self.advance(carry, data, start, stop, *args, sizes=sizes, devices=devices)
+            carry, token = advance(carry, data, start, stop, *args)
             finished.append((stop, token))
         if progress is not None:
             for stop, token in finished:
                 token.block_until_ready()
                 progress(float(stop) / total)
         _, buffers, divergences = carry
-        samples = self.finish(buffers, data, sizes=sizes, devices=devices)
+        samples = finish(buffers, data)
         samples, stats, divergences = jax.device_get((samples, {k: buffers[k] for k in _STATS}, divergences))
         self.last_seconds = time.perf_counter() - started
 
