@@ -10,6 +10,11 @@ TrajectoryPanel's replay is counted in the page as its browser test counts it
 (the points on the paths, on every animation frame), against the replay it had
 before: ipywidgets' ``Play`` driving the panel's ``frame`` through the kernel, a
 round trip per frame, in the same notebook, replays alternating.
+
+RobustRegressionPanel's drag is timed in the page too: from the pointer release
+that drops a point (dragged with the mouse as its browser test drags it) to the
+moment both the comparison table and the plotted lines have changed, at n = 80
+with 4 chains x 1,000 draws per model.
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks.timing import Row
 from tests.browser import lab
+from tests.browser.test_robust_panel import STATE as ROBUST_STATE
+from tests.browser.test_robust_panel import drag_dot
 from tests.browser.test_trajectory_panel import CELLS as TRAJECTORY_CELLS
 from tests.browser.test_trajectory_panel import frames_per_second, press_play_and_record
 
 LESSONS = sorted((lab.ROOT / "lessons").glob("*.ipynb"))
 MOVES = 30  # slider moves timed per slider (--quick); twice as many otherwise
 REPLAYS = 3  # TrajectoryPanel replays counted each way (--quick); twice as many otherwise
+DRAGS = 5  # RobustRegressionPanel drags timed (--quick); twice as many otherwise
 
 _PANEL_CELL = """\
 import numpyro
@@ -62,6 +70,41 @@ def prior_predictive_plot(a_scale):
     ax.plot(x_grid, draws[:30].T, color="C0", alpha=0.35)
     ax.set_ylim(-20, 20)
     plt.show()"""
+
+_ROBUST_CELLS = (
+    """\
+import numpyro
+
+numpyro.set_host_device_count(4)
+from widgets.inference.outliers import data_with_outliers
+from widgets.robust_panel import RobustRegressionPanel
+
+x_data, y_data, _ = data_with_outliers(80, num_outliers=3, seed=0)""",
+    "RobustRegressionPanel(x_data, y_data)",
+)
+
+# Each pointer release's timestamp, and when the table or the plotted lines change, on the page's clock.
+_WATCH_DRAG = """(cell) => {
+  window.__drag = { releases: [], tables: [], lines: [] };
+  document.addEventListener("pointerup", (e) => window.__drag.releases.push(e.timeStamp), true);
+  const observer = new MutationObserver((records) => {
+    const now = performance.now();
+    if (records.some((r) => r.attributeName === "d" && r.target.matches("path.line"))) {
+      window.__drag.lines.push(now);
+    }
+    if (records.some((r) => r.type === "childList" && r.target.closest && r.target.closest(".widget-html")
+                     && r.target.closest(".widget-html").querySelector("table"))) {
+      window.__drag.tables.push(now);
+    }
+  });
+  observer.observe(cell, { attributes: true, attributeFilter: ["d"], childList: true, subtree: true });
+}"""
+# Both the table and the lines have changed since the release at `since`.
+_DRAG_REDRAWN = """(since) => window.__drag.tables.some((t) => t > since)
+  && window.__drag.lines.some((t) => t > since)"""
+_DRAG_LATENCY = """(since) => Math.max(window.__drag.tables.find((t) => t > since),
+  window.__drag.lines.find((t) => t > since)) - since"""
+
 
 # The replay before the page did it: ipywidgets' Play -> the kernel's frame -> the marks, per frame.
 _KERNEL_PLAY_CELL = """\
@@ -183,6 +226,15 @@ def run(quick: bool) -> list[Row]:
         )
     )
 
+    drags = DRAGS if quick else 2 * DRAGS
+    latencies = robust_drag_latencies(drags)
+    row = Row(
+        f"RobustRegressionPanel: drag -> table and lines redrawn, in the page, median of {drags} drags",
+        statistics.median(latencies) / 1e3,
+    )
+    row.target, row.met = "<= 400 ms", row.ours <= 0.4
+    rows.append(row)
+
     ours, theirs = slider_latencies(moves)
     for name, times, target in (
         ("PriorPanel a's scale slider", ours, "<= 60 ms"),
@@ -222,6 +274,42 @@ def slider_latencies(moves: int = MOVES) -> tuple[list[float], list[float]]:
     return ours, theirs
 
 
+def robust_drag_latencies(drags: int = DRAGS) -> list[float]:
+    """Milliseconds from each of `drags` point drags' release to RobustRegressionPanel's new table and lines.
+
+    One notebook (80 points with 3 outliers, the panel with its defaults: 4
+    chains x 1,000 draws per model) in a fresh JupyterLab and Chromium; one
+    point is dragged with the mouse, as the panel's browser test drags it,
+    alternately up and down, each drag once the kernel has gone quiet.
+    """
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in _ROBUST_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    latencies = []
+    with lab.JupyterLab() as server:
+        nbformat.write(nb, str(server.root / "lessons" / "robust.ipynb"))
+        with _run_in_chromium(server, "lessons/robust.ipynb") as (page, _):
+            cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+            shown = f"""(c) => {{
+              const s = ({ROBUST_STATE})(c);
+              return s && s.fills.length === 80 && s.table;
+            }}"""
+            page.wait_for_function(
+                shown,
+                arg=cell.element_handle(),
+                timeout=300_000,
+            )
+            cell.scroll_into_view_if_needed()
+            page.evaluate(_WATCH_DRAG, cell.element_handle())
+            for i in range(drags):
+                page.wait_for_function(_QUIET, timeout=120_000)
+                before = page.evaluate("window.__drag.releases.length")
+                drag_dot(page, cell, 10, -40 if i % 2 == 0 else 40)
+                released = page.evaluate(f"window.__drag.releases[{before}]")
+                page.wait_for_function(_DRAG_REDRAWN, arg=released, timeout=120_000)
+                latencies.append(page.evaluate(_DRAG_LATENCY, released))
+    return latencies
+
+
 def replay_rates(replays: int = REPLAYS) -> tuple[list[float], list[float]]:
     """Frames per second of TrajectoryPanel's replays in the page: its Play's, then the kernel-driven Play's.
 
@@ -251,10 +339,16 @@ def replay_rates(replays: int = REPLAYS) -> tuple[list[float], list[float]]:
 if __name__ == "__main__":
     # python -m benchmarks.browser [moves]: the slider rows alone, with every move's time;
     # python -m benchmarks.browser replay [replays]: TrajectoryPanel's replay rows alone.
+    # python -m benchmarks.browser drag [drags]: RobustRegressionPanel's drag row alone.
     import os
     import sys
 
     os.environ["WIDGETS_COMPILATION_CACHE"] = "off"
+    if sys.argv[1:2] == ["drag"]:
+        latencies = robust_drag_latencies(int(sys.argv[2]) if len(sys.argv) > 2 else DRAGS)
+        print(f"RobustRegressionPanel drag -> table and lines: median {statistics.median(latencies):.0f} ms")
+        print("  " + " ".join(f"{t:.0f}" for t in latencies))
+        sys.exit()
     if sys.argv[1:2] == ["replay"]:
         ours, theirs = replay_rates(int(sys.argv[2]) if len(sys.argv) > 2 else REPLAYS)
         for name, rates in (("in the page", ours), ("through the kernel (before)", theirs)):

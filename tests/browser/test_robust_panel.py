@@ -11,7 +11,7 @@ PANEL_CELL = "x_clean, y_clean"
 VERMILLION = "rgb(213, 94, 0)"  # K_COLORS["high"], #D55E00, as the browser computes it
 
 # The panel's scatter dots (in data order) and its table's text, inside a cell's output.
-_STATE = """(cell) => {
+STATE = """(cell) => {
   const figure = [...cell.querySelectorAll(".bqplot.figure")]
     .find((f) => (f.textContent || "").includes("posterior mean lines"));
   if (!figure) return null;
@@ -44,8 +44,20 @@ def _panel_cell(page):
     raise LookupError(f"no cell starting with {PANEL_CELL!r}")
 
 
+def drag_dot(page, cell, index: int, dy: float) -> None:
+    """Drag the panel's dot `index` by `dy` pixels (up when negative) with the mouse, and let it go."""
+    dot = cell.locator(".bqplot.figure path.dot").nth(index)
+    dot.scroll_into_view_if_needed()
+    box = dot.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + dy, steps=10)
+    page.mouse.up()
+
+
 def _state(page, cell):
-    return page.evaluate(_STATE, cell.element_handle())
+    return page.evaluate(STATE, cell.element_handle())
 
 
 def test_dragging_a_point_with_the_mouse_refits_recolours_and_rescores(lesson_three):
@@ -54,7 +66,7 @@ def test_dragging_a_point_with_the_mouse_refits_recolours_and_rescores(lesson_th
     cell = _panel_cell(page)
     cell.scroll_into_view_if_needed()
     page.wait_for_function(
-        f"(cell) => {{ const s = ({_STATE})(cell); return s && s.fills.length === 40 && s.table !== ''; }}",
+        f"(cell) => {{ const s = ({STATE})(cell); return s && s.fills.length === 40 && s.table !== ''; }}",
         arg=cell.element_handle(),
         timeout=120_000,
     )
@@ -64,18 +76,11 @@ def test_dragging_a_point_with_the_mouse_refits_recolours_and_rescores(lesson_th
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     cell.screenshot(path=str(SCREENSHOTS / "03-RobustRegressionPanel-before-drag-light.png"))
 
-    dot = cell.locator(".bqplot.figure path.dot").nth(7)
-    dot.scroll_into_view_if_needed()
-    box = dot.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x, y - 150, steps=10)
-    page.mouse.up()
+    drag_dot(page, cell, 7, -150)
 
     page.wait_for_function(
         f"""([cell, table]) => {{
-          const s = ({_STATE})(cell);
+          const s = ({STATE})(cell);
           return s && s.table !== table && s.fills[7] === "{VERMILLION}";
         }}""",
         arg=[cell.element_handle(), before["table"]],
