@@ -120,7 +120,7 @@ def _code_line(cell) -> str:
 
 
 def test_play_grows_the_path_frame_by_frame_in_the_page(notebook):
-    """After Play, do the paths climb step by step to the whole tree, with no kernel message per frame?"""
+    """After Play, do the paths grow one step per frame to the whole tree, no kernel message per frame?"""
     page, cell, steps = notebook
     assert steps >= 7
     recorded = press_play_and_record(page, cell, 3 + steps * 0.1)
@@ -129,10 +129,9 @@ def test_play_grows_the_path_frame_by_frame_in_the_page(notebook):
     print("points on the paths, as drawn:", counts)
     # Two paths from the start: 2 points at step 0, one more per step, steps + 2 at the end.
     assert counts[-1] == steps + 2
-    start = counts.index(2)
-    growth = counts[start:]
-    assert growth == sorted(growth)
-    assert len(growth) >= steps // 2 + 1  # frames in between were drawn, not just the end
+    # Every frame drawn, each once: the page paces from the frame it last showed, one per animation
+    # frame at most, so a busy machine slows the replay down rather than skipping frames to catch up.
+    assert counts[counts.index(2) :] == list(range(2, steps + 3))
     print(f"replay: {frames_per_second(seen):.1f} frames per second in the page")
     # Play said once that it plays, the end once that it stopped (and where, had the kernel's frame
     # not been the last already): the frames went nowhere.
@@ -150,10 +149,15 @@ def test_pause_and_step_show_the_frame_the_kernel_holds(notebook):
     cell.get_by_role("button", name="Play").click()
     # Pause as soon as the paths show 3 steps, on the animation frame that shows them.
     pause = cell.get_by_role("button", name="Pause").element_handle()
-    shown = page.evaluate(_PAUSE_AT, [figure.element_handle(), pause, 3 + 2]) - 2
-    assert 3 <= shown < steps
-    page.wait_for_timeout(300)  # no frame after Pause
-    assert page.evaluate("(figure) => window.pathPoints(figure)", figure.element_handle()) - 2 == shown
+    clicked = page.evaluate(_PAUSE_AT, [figure.element_handle(), pause, 3 + 2]) - 2
+    points = "(figure) => window.pathPoints(figure)"
+    page.wait_for_timeout(300)
+    # The frame the page had already set when Pause was clicked (bqplot draws it on the next animation
+    # frame) may land, and none after it.
+    shown = page.evaluate(points, figure.element_handle()) - 2
+    assert clicked <= shown <= clicked + 1 and 3 <= shown < steps
+    page.wait_for_timeout(300)
+    assert page.evaluate(points, figure.element_handle()) - 2 == shown
     assert cell.locator(".widget-readout").first.text_content().strip() == str(shown)
     assert kernel_prints(page, "print(panel.frame, panel.replay.playing)").split() == [str(shown), "False"]
     cell.locator(".widget-slider .noUi-handle").first.press("ArrowLeft")  # one step back, through the kernel
