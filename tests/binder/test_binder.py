@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import venv
 
 import pytest
@@ -95,9 +96,11 @@ def binder_env(tmp_path_factory):
     log.write_text("")
 
     def run(name, command, **kwargs):
+        started = time.monotonic()
         done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800, **kwargs)
+        took = time.monotonic() - started  # logged for whoever makes CI faster; no test reads it
         with log.open("a") as out:
-            out.write(f"$ {' '.join(map(str, command))}  # {name}: exit {done.returncode}\n")
+            out.write(f"$ {' '.join(map(str, command))}  # {name}: exit {done.returncode}, {took:.0f} s\n")
             out.write(done.stdout + done.stderr + "\n")
         assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done
