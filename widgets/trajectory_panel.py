@@ -54,8 +54,12 @@ class TrajectoryPanel(Panel):
     start, seed or chain records in milliseconds. Play replays it in the page
     (:class:`widgets._replay.Replay`: the tree is sent once, and the kernel
     hears the frame only when the replay ends or is paused); the step slider
-    and the `frame` trait draw any frame from the kernel. Clicking the plot
-    moves the start there. The coordinates are those NUTS moves in
+    and the `frame` trait draw any frame from the kernel. The axes hold the
+    draws and the whole trajectory, set once per trajectory so that they stand
+    still during a replay; a divergent trajectory is shown only within one
+    range of the draws past them (its blown-up steps would squash the draws
+    into a dot), and the status says how many of its points are off the plot.
+    Clicking the plot moves the start there. The coordinates are those NUTS moves in
     (``log tau`` for a positive ``tau``); the start's other coordinates come
     from the posterior draw nearest to it in the two shown.
 
