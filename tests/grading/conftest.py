@@ -18,6 +18,7 @@ depends on the cache: a program loaded from it is the one XLA compiled.
 
 import pytest
 
+from tests.grading import submissions
 from widgets.compilation_cache import ENV_VAR
 
 
@@ -37,3 +38,13 @@ def kernels_share_the_compilation_cache(tmp_path_factory):
 def cold_kernels(monkeypatch):
     """Kernels this test starts compile everything afresh (``WIDGETS_COMPILATION_CACHE=off``)."""
     monkeypatch.setenv(ENV_VAR, "off")
+
+
+@pytest.fixture(scope="package")
+def graded_lesson_1(tmp_path_factory):
+    """One sandboxed grading run of every lesson 1 submission of ``test_grade`` and ``test_sandbox``.
+
+    Both modules graded the same honest students (full, blank, partial) in a run of their own;
+    one run of all of them, hostile beside honest, answers both modules' questions.
+    """
+    return submissions.grade_everyone(tmp_path_factory.mktemp("lesson-1-graded"))

@@ -17,8 +17,7 @@ import sys
 
 import pytest
 
-from tests.grading.test_grade import IDS, LESSON, TIMEOUT, make_submissions
-from tests.grading.test_sandbox import earned, hostile
+from tests.grading.submissions import IDS, LESSON, TIMEOUT, earned, hostile, make_submissions
 from widgets.grading.sandbox import MAX_PROCESSES
 
 pytestmark = pytest.mark.skipif(not shutil.which("/usr/bin/bwrap"), reason="needs bubblewrap")
