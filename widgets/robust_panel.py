@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from concurrent.futures import ThreadPoolExecutor, wait
 
 import ipywidgets as ipw
 import numpy as np
@@ -55,14 +54,11 @@ class RobustRegressionPanel(Panel):
     so that a point moved, added or removed re-fits with the samplers already
     compiled: only the first fit of the process compiles (none if a lesson
     has already fitted its own data with ``fit_padded``). A drag re-fits
-    when the point is let go, with a progress bar; the Student-t fit runs in
-    a second thread meanwhile, so that the Normal model's LOO overlaps its
-    NUTS run (the draws are those of one fit after the other). The plot
-    shows each model's posterior mean line and the 94% band of its line;
-    points are coloured by their Pareto k in the LOO of the model chosen
-    in ``k_model``: vermillion (and larger) above ArviZ's ``good_k`` for
-    the number of draws, grey below. The table is ArviZ's comparison
-    (:func:`widgets.inference.comparison.comparison_table`):
+    when the point is let go, with a progress bar. The plot shows each model's posterior mean line and the 94%
+    band of its line; points are coloured by their Pareto k in the LOO of the
+    model chosen in ``k_model``: vermillion (and larger) above ArviZ's
+    ``good_k`` for the number of draws, grey below. The table is ArviZ's
+    comparison (:func:`widgets.inference.comparison.comparison_table`):
     elpd_loo, its se, elpd_diff from the best model with its standard error
     dse, the stacking weight and p_loo.
 
@@ -218,71 +214,34 @@ class RobustRegressionPanel(Panel):
         padded(x, y)  # refuses more than CAPACITY points before any fit runs
         return x, y
 
-    def _fit_options(self) -> dict:
-        return {
+    def _fit_all(self, x: np.ndarray, y: np.ndarray) -> dict:
+        options = {
             "num_warmup": self.num_warmup,
             "num_samples": self.num_samples,
             "num_chains": self.num_chains,
             "seed": self.seed,
         }
-
-    def _fit_and_score(self, x: np.ndarray, y: np.ndarray) -> tuple[dict, dict]:
-        """Both fits and their LOOs, by model name.
-
-        With the samplers compiled, the Student-t fit runs in a second thread
-        while this one fits the Normal model and scores it: JAX releases the GIL
-        while it samples, so the Normal model's LOO (ArviZ, in Python) overlaps the
-        other model's NUTS run. A compile runs the fits one after the other, so
-        that two compiles never hold their memory at once.
-        """
-        options = self._fit_options()
         compiles = any(
             fit_padded_needs_compiling(model=model, num_chains=self.num_chains) for model in MODELS.values()
         )
         self.status_label.value = COMPILING if compiles else "re-fitting both models..."
-        if compiles:
-            fits = {}
-            for index, (name, model) in enumerate(MODELS.items()):
+        fits = {}
+        for index, (name, model) in enumerate(MODELS.items()):
 
-                def progress(fraction, index=index):
-                    self.progress.value = (index + fraction) / len(MODELS)
+            def progress(fraction, index=index):
+                self.progress.value = (index + fraction) / len(MODELS)
 
-                fits[name] = fit_padded(x, y, model=model, progress=progress, **options)
-            return fits, {name: loo(fit) for name, fit in fits.items()}
-
-        done = {name: 0.0 for name in MODELS}  # each fit's fraction; the bar shows their mean
-
-        def recorder(name):
-            def record(fraction):
-                done[name] = fraction
-
-            return record
-
-        def show(fraction=None):
-            if fraction is not None:
-                done["normal"] = fraction
-            self.progress.value = sum(done.values()) / len(done)
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="robust-fit") as pool:
-            student_t = pool.submit(
-                fit_padded, x, y, model=MODELS["student_t"], progress=recorder("student_t"), **options
-            )
-            normal = fit_padded(x, y, model=MODELS["normal"], progress=show, **options)
-            scores = {"normal": loo(normal)}
-            while not wait([student_t], timeout=0.1).done:  # the bar moves on from this thread
-                show()
-            fits = {"normal": normal, "student_t": student_t.result()}
-        show()
-        scores["student_t"] = loo(fits["student_t"])
-        return fits, scores
+            fits[name] = fit_padded(x, y, model=model, progress=progress, **options)
+        return fits
 
     def _draw(self, refit: bool = True) -> None:
         if refit or not self.fits:
             x, y = self._data()
             try:
-                fits, scores = self._fit_and_score(x, y)
+                fits = self._fit_all(x, y)
             finally:
                 self.status_label.value = ""
+            scores = {name: loo(fit) for name, fit in fits.items()}
             table = comparison_table(scores)
         else:
             fits, scores, table = self.fits, self.scores, self.table

@@ -109,8 +109,8 @@ def test_a_dragged_point_refits_both_models_without_compiling(compile_counter):
     assert panel.code.startswith("RobustRegressionPanel([") and "x_data" not in panel.code
 
 
-def test_a_drag_refits_with_the_draws_of_one_fit_after_the_other():
-    """Are a drag's overlapped re-fit's draws (Student-t in a second thread) those of fit_padded alone?"""
+def test_a_drag_refits_with_the_draws_of_fit_padded():
+    """Are a drag's re-fits, draw for draw and LOO for LOO, those of fit_padded of each model alone?"""
     panel = RobustRegressionPanel(x_data[:30], y_data[:30], num_samples=200, seed=3)
     _move(panel, 4, 2.0)
     assert panel.message == ""
