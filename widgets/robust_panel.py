@@ -257,11 +257,7 @@ class RobustRegressionPanel(Panel):
             _ui.set_data(self._bands[name], x=grid, y=[low, high])
             _ui.set_data(self._lines[name], x=grid, y=lines.mean(axis=0))
         flagged = np.isin(np.arange(x.size), high_k[self.k_model])
-        scale = self._scales["y"]
-        low = float(y.min() if scale.min is None else min(y.min(), scale.min))
-        high = float(y.max() if scale.max is None else max(y.max(), scale.max))
-        with scale.hold_sync():  # whole steps of 5, only ever widened: the axis rarely moves
-            scale.min, scale.max = float(5 * np.floor(low / 5)), float(5 * np.ceil(high / 5))
+        _ui.round_out(self._scales["y"], y, widen_only=True)
         with self._holding(), self.points.hold_sync():
             _ui.set_data(self.points, x=x, y=y)
             self.points.colors = [K_COLORS["high"] if f else K_COLORS["ok"] for f in flagged]
