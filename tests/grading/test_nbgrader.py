@@ -16,6 +16,13 @@ source and every student's copy of lessons 1 and 2 (the later lessons are
 validated by autograde's agreement with the kit's grader, to keep CI short). Every
 kernel runs at the same ``WIDGETS_CHALLENGE``. Each test asks one question of
 that run.
+
+Every step runs in nbgrader itself, with few process starts (each costs seconds): each command
+the instructor or a student types runs once as that command (generate_assignment, autograde and
+generate_feedback over every assignment, ``"*"``; release_assignment, fetch_assignment, submit and
+collect for lesson 1 or its first student); the other exchange steps run in one process with
+nbgrader's exchange classes, as JupyterLab's assignment list calls them, and each Validate config
+(the instructor's, the students') validates its notebooks in one process.
 """
 
 import concurrent.futures
@@ -51,7 +58,7 @@ STUDENTS = {"full": {}, "blank": None, "wrong": {gid: WRONG[gid] for gid in ("l1
 FORGER, FORGED = "forges-a-key", {"salt": "00", "sha256": notebooks.digest("A", "00")}
 # The assignments each one does.
 WORKED = {"full": tuple(ASSIGNMENTS), "blank": tuple(ASSIGNMENTS), "wrong": DETAILED, FORGER: ("l1",)}
-TIMEOUT = 900  # seconds for one nbgrader command or grading run, far above what they take
+TIMEOUT = 900  # seconds for each notebook an nbgrader command or grading run takes, far above need
 
 CONFIG = """\
 c = get_config()
@@ -61,35 +68,78 @@ from widgets.grading.nbgrader import configure
 configure(c)
 """
 
-# What JupyterLab's Validate button runs (nbgrader's validate_assignment handler):
-# the config of the server's working folder and Jupyter's config folders, then the Validator.
+# What JupyterLab's Validate button runs (nbgrader's validate_assignment handler), for each of a
+# list of [notebook, server's working folder]: the config of that folder and Jupyter's config
+# folders, then the Validator. One process validates a list, as one server validates many notebooks.
 VALIDATE = """\
-import json, sys
+import json, os, sys
 from nbgrader.apps import NbGrader
 from nbgrader.validator import Validator
-app = NbGrader()
-app.load_config_file()
-print(json.dumps(Validator(config=app.config).validate(sys.argv[1])))
+results = []
+for path, cwd in json.loads(sys.argv[1]):
+    os.chdir(cwd)
+    app = NbGrader()
+    app.load_config_file()
+    results.append(Validator(config=app.config).validate(path))
+print(json.dumps(results))
 """
 
 
-def run(args, *, cwd, env):
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+# The exchange steps nbgrader's CLI would run one process each (release_assignment, fetch_assignment,
+# submit, collect), run in one process as JupyterLab's assignment list and nbgrader's API do: the
+# config of the step's folder and Jupyter's config folders, the step's flags on top, then the step.
+EXCHANGE = """\
+import json, os, sys
+from traitlets.config import Config
+from nbgrader.apps import NbGrader
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeFactory
+for step in json.loads(sys.argv[1]):
+    os.chdir(step["cwd"])
+    app = NbGrader()
+    app.load_config_file()
+    config = app.config
+    config.merge(Config(step["config"]))
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = step["assignment"]
+    exchange = ExchangeFactory(config=config)
+    steps = {"release_assignment": exchange.ReleaseAssignment, "fetch_assignment": exchange.FetchAssignment,
+             "submit": exchange.Submit, "collect": exchange.Collect}
+    authenticator = Authenticator(config=config)
+    steps[step["command"]](coursedir=coursedir, authenticator=authenticator, config=config).start()
+"""
+
+
+def run(args, *, cwd, env, timeout=TIMEOUT):
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{args} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
     return done
 
 
-def nbgrader(*args, cwd, env):
-    return run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env)
+def nbgrader(*args, cwd, env, timeout=TIMEOUT):
+    return run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, timeout=timeout)
 
 
-def validate(path, *, cwd, env):
-    """Validate the notebook at `path` from `cwd`: the grade_ids of its failing cells, and what changed."""
-    done = run([sys.executable, "-c", VALIDATE, str(path)], cwd=cwd, env=env)
-    results = json.loads(done.stdout.strip().splitlines()[-1])
-    by_source = {c.source.strip(): notebooks.grade_id(c) for c in notebooks.read(path).cells}
-    failed = {by_source.get(f["source"], f["source"]) for f in results.get("failed", [])}
-    return {"failed": failed, "changed": results.get("changed", []), "errors": results.get("failed", [])}
+def validate(validations: dict, *, env) -> dict:
+    """Validate each notebook of `validations` (name: (path, folder)) from its folder, in one process.
+
+    For each name: the grade_ids of its failing cells, what changed, and the failures as Validate gave them.
+    """
+    items = [[str(path), str(cwd)] for path, cwd in validations.values()]
+    command = [sys.executable, "-c", VALIDATE, json.dumps(items)]
+    done = run(command, cwd=items[0][1], env=env, timeout=TIMEOUT * len(items))
+    outcome = {}
+    results_in_order = json.loads(done.stdout.strip().splitlines()[-1])
+    for (name, (path, _)), results in zip(validations.items(), results_in_order, strict=True):
+        by_source = {c.source.strip(): notebooks.grade_id(c) for c in notebooks.read(path).cells}
+        failed = {by_source.get(f["source"], f["source"]) for f in results.get("failed", [])}
+        outcome[name] = {
+            "failed": failed,
+            "changed": results.get("changed", []),
+            "errors": results.get("failed", []),
+        }
+    return outcome
 
 
 def without_markers(source: str) -> str:
@@ -162,24 +212,45 @@ def course(tmp_path_factory):
     reference = root / "source" / "l1" / f"{LESSONS[0].stem}_reference.py"
     reference.write_text(REFERENCE_MODULE)
 
-    for assignment in ASSIGNMENTS:
-        nbgrader("generate_assignment", assignment, cwd=root, env=env)
-        nbgrader("release_assignment", assignment, cwd=root, env=env)
+    # Every step the instructor and a student type runs once as a command (the first assignment, the
+    # first student); the same steps for the others run in one process each (EXCHANGE), and the
+    # converters take every assignment at once ("*").
+    first = next(iter(ASSIGNMENTS))
+    nbgrader("generate_assignment", "*", cwd=root, env=env)
+    nbgrader("release_assignment", first, cwd=root, env=env)
     student_flags = [
         f"--course={COURSE_ID}",
         f"--Exchange.root={exchange}",
         f"--Exchange.cache={top / 'cache'}",
     ]
+    student_config = {
+        "CourseDirectory": {"course_id": COURSE_ID},
+        "Exchange": {"root": str(exchange), "cache": str(top / "cache")},
+    }
+
+    def exchange_steps(steps):
+        run([sys.executable, "-c", EXCHANGE, json.dumps(steps)], cwd=top, env=env)
+
+    releases = [
+        {"command": "release_assignment", "assignment": a, "cwd": str(root), "config": {}}
+        for a in ASSIGNMENTS
+        if a != first
+    ]
+    worked = [(student, a) for student in [*STUDENTS, FORGER] for a in WORKED[student]]
+    for student in [*STUDENTS, FORGER]:
+        (homes / student).mkdir()
+    fetches = [
+        {"command": "fetch_assignment", "assignment": a, "cwd": str(homes / s), "config": student_config}
+        for s, a in worked[1:]
+    ]
+    exchange_steps(releases + fetches)
+    nbgrader("fetch_assignment", worked[0][1], *student_flags, cwd=homes / worked[0][0], env=env)
     copies = {}  # (student, assignment): the student's copy
-    for student, wrong in [*STUDENTS.items(), (FORGER, None)]:
-        home = homes / student
-        home.mkdir()
-        for assignment in WORKED[student]:
-            nbgrader("fetch_assignment", assignment, *student_flags, cwd=home, env=env)
-            lesson = ASSIGNMENTS[assignment]
-            copies[student, assignment] = home / assignment / lesson.name
-            if wrong is not None:
-                answer(copies[student, assignment], notebooks.read(lesson), wrong)
+    for student, assignment in worked:
+        copies[student, assignment] = homes / student / assignment / ASSIGNMENTS[assignment].name
+        wrong = STUDENTS.get(student)
+        if wrong is not None:
+            answer(copies[student, assignment], notebooks.read(ASSIGNMENTS[assignment]), wrong)
     forge(copies.pop((FORGER, "l1")))
 
     # The kit grader's folders: the source lessons side by side, and <student>/<lesson>.ipynb,
@@ -204,31 +275,45 @@ def course(tmp_path_factory):
     }
 
     def autograde():
-        for student in [*STUDENTS, FORGER]:
-            for assignment in WORKED[student]:
-                submit = ("submit", assignment, *student_flags, f"--student={student}")
-                nbgrader(*submit, cwd=homes / student, env=env)
-        for assignment in ASSIGNMENTS:
-            for command in ("collect", "autograde", "generate_feedback"):
-                nbgrader(command, assignment, cwd=root, env=env)
+        (student, assignment), *others = worked
+        nbgrader("submit", assignment, *student_flags, f"--student={student}", cwd=homes / student, env=env)
+        submits = [
+            {
+                "command": "submit",
+                "assignment": a,
+                "cwd": str(homes / s),
+                "config": {**student_config, "CourseDirectory": {"course_id": COURSE_ID, "student_id": s}},
+            }
+            for s, a in others
+        ]
+        collects = [
+            {"command": "collect", "assignment": a, "cwd": str(root), "config": {}} for a in ASSIGNMENTS
+        ]
+        exchange_steps(submits + collects[1:])
+        nbgrader("collect", first, cwd=root, env=env)
+        for command in ("autograde", "generate_feedback"):  # TIMEOUT for each notebook they take
+            nbgrader(command, "*", cwd=root, env=env, timeout=TIMEOUT * len(worked))
 
     def kit_grade():
         report = top / "kit-report"
         args = ["grade", str(kit), "--source", str(kit_source), "--out", str(report)]
         args += ["--no-sandbox", "--jobs", "1", "--challenge", str(CHALLENGE), "--timeout", str(TIMEOUT)]
-        run([sys.executable, "-m", "widgets.grading", *args], cwd=top, env=env)
+        run([sys.executable, "-m", "widgets.grading", *args], cwd=top, env=env, timeout=TIMEOUT * len(copies))
         rows = json.loads((report / "grades.json").read_text())["rows"]
         return {(r["student"], r["grade_id"]): r["points"] for r in rows}
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         graded = pool.submit(autograde)
         kit_points = pool.submit(kit_grade)
-        validated = {
-            name: pool.submit(validate, path, cwd=cwd, env=env if cwd == root else student_env)
-            for name, (path, cwd) in validations.items()
-        }
+        # The instructor's Validate (the course's config) and the students' (the course's student config).
+        by_instructor = {name: v for name, v in validations.items() if v[1] == root}
+        by_students = {name: v for name, v in validations.items() if v[1] != root}
+        validated = [
+            pool.submit(validate, by_instructor, env=env),
+            pool.submit(validate, by_students, env=student_env),
+        ]
         graded.result()
-        results = {name: future.result() for name, future in validated.items()}
+        results = {name: result for future in validated for name, result in future.result().items()}
         kit_points = kit_points.result()
 
     nbgrader_points = {}
