@@ -22,7 +22,9 @@ from widgets.inference import (
     prior_predictive,
     sample_posterior_predictive,
     simulate,
+    student_t_regression,
 )
+from widgets.inference.predictive import prior_draws
 
 X = np.linspace(-2.0, 2.0, 10)
 Y = 1.5 * X - 0.5
@@ -180,6 +182,33 @@ def test_prior_predictive_rejects_bad_input(kwargs, message):
     arguments = {"x": X, **kwargs}
     with pytest.raises(ValueError, match=message):
         prior_predictive(**arguments)
+
+
+@pytest.mark.parametrize("model", [linear_regression, student_t_regression])
+def test_prior_draws_uncompiled_equal_prior_predictive(model):
+    """Do prior_draws (run operation by operation) and the compiled prior_predictive draw the same?"""
+    eager = prior_draws(X, num_samples=20, seed=5, model=model)
+    compiled = prior_predictive(X, num_samples=20, seed=5, model=model)
+    assert sorted(eager) == sorted(compiled)
+    for name in compiled:
+        np.testing.assert_allclose(eager[name], compiled[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    again = prior_draws(X, num_samples=20, seed=6, model=model)
+    assert not np.allclose(again["y"], eager["y"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_samples": 0}, "num_samples must be an integer >= 1; got 0"),
+        ({"x": [np.nan]}, "x must be finite"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_prior_draws_rejects_bad_input(kwargs, message):
+    """Does prior_draws refuse bad arguments with a clear message?"""
+    arguments = {"x": X, "num_samples": 5, "seed": 0, "model": linear_regression, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        prior_draws(**arguments)
 
 
 def test_posterior_predictive_needs_a_fit():

@@ -87,6 +87,38 @@ def simulate(x, a, b, sigma, *, seed: int = 0, model: Callable = linear_regressi
     return np.asarray(run(_as_seed(seed), x, params, TUTORIAL_PRIORS))
 
 
+def prior_draws(x, *, num_samples: int, seed: int, model: Callable) -> dict[str, np.ndarray]:
+    """Draw from `model` forward with the tutorial's priors, without compiling the model as a whole.
+
+    The same NumPyro ``Predictive`` call as :func:`prior_predictive`, run
+    operation by operation. A check that runs two models once each (the
+    reference and a student's) then compiles what they share once: JAX keeps
+    one program per operation, such as the Gamma and Student-t samplers' loops,
+    whichever model calls it, while a compiled model is its own program.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        The inputs.
+    num_samples : int
+        Number of draws, >= 1.
+    seed : int
+        Seed of the random draws, in [0, 2**32).
+    model : callable
+        The NumPyro model, called as ``model(x, y=None)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Every sample site of `model`, with a leading axis of draws.
+    """
+    _check_model(model)
+    x = as_data("x", x)
+    num_samples = _as_count("num_samples", num_samples, minimum=1)
+    predictive = Predictive(_call_with_priors(model), num_samples=num_samples, parallel=True)
+    return _to_numpy(predictive(jax.random.PRNGKey(_as_seed(seed)), x, None, TUTORIAL_PRIORS))
+
+
 @functools.lru_cache(maxsize=64)
 def _prior_predictive_fn(model: Callable, num_samples: int) -> Callable:
     bound = _call_with_priors(model)
