@@ -7,9 +7,12 @@ are graded in the same run); each test asks one question of it. No student submi
 
 import re
 
+import nbformat
 import pytest
 
 from tests.grading.submissions import HOSTILE, IDS, LESSON, LESSONS
+from tests.grading.test_author import code, lesson, write_folder
+from widgets.grading.grade import grade
 
 
 @pytest.fixture
@@ -174,3 +177,19 @@ def test_reports_and_feedback_files(graded):
     for path in (graded["out"] / "feedback").glob("*.md"):
         text = path.read_text()
         assert "lesson.check" not in text and "HIDDEN" not in text
+
+
+def test_a_source_lesson_slower_than_the_timeout_still_gives_its_references(tmp_path):
+    """Does --timeout limit only the students, so that a slow source lesson does not fail the grade?
+
+    The tiny lesson of test_author sleeps 10 s; with a 5 s timeout its source run still
+    gives the references, and the same notebook submitted by a student runs out of time.
+    """
+    nb = lesson()
+    nb.cells.insert(2, code("l9-slow", "import time\n\ntime.sleep(10)"))
+    source = write_folder(tmp_path / "source", nb)
+    (tmp_path / "submissions" / "slow").mkdir(parents=True)
+    nbformat.write(nb, str(tmp_path / "submissions" / "slow" / "09-a.ipynb"))
+    rows = grade(tmp_path / "submissions", source, tmp_path / "out", timeout=5, challenge=1, progress=False)
+    assert {row.grade_id: row.points for row in rows} == {"l9-mean": 0, "l9-choice": 0}
+    assert all("ran out of time (5 s)" in row.reason for row in rows), [row.reason for row in rows]

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("submissions_dir", help="folder of <student>/<lesson>.ipynb")
     grd.add_argument("--source", required=True, help="folder of source lessons (with solutions)")
     grd.add_argument("--out", required=True, help="folder for grades.csv, grades.json, feedback/")
-    grd.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
+    grd.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds per submitted notebook (default 300)"
+    )
     grd.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: cores)")
     grd.add_argument(
         "--challenge", type=int, default=None, help="seed of the hidden checks (default: random)"

@@ -56,6 +56,9 @@ from widgets.grading.compare import choose_hint, verdict
 OUTPUT_CAP = 200_000  # characters of output kept per cell; the rest is dropped
 NOT_ANSWERED, NOT_CHECKED = "not answered yet", "not checked yet"  # as widgets.exercises says
 RECORDS_CAP = 50_000_000  # characters of records read per notebook (a notebook may write more)
+# Seconds the instructor's own source lessons may run for their references, whatever --timeout is:
+# --timeout limits a student's notebook, and a busy machine must not fail the whole grade.
+SOURCE_TIMEOUT = 1800.0
 
 
 @dataclasses.dataclass
@@ -455,6 +458,10 @@ def grade(
     the hidden tests) into `out_dir`. Every folder in `submissions_dir` is a
     student; a lesson missing from it scores 0 with the reason "not submitted".
 
+    `timeout` is the seconds each submission may run; the source lessons, run
+    once for their references, may run ``SOURCE_TIMEOUT`` seconds or
+    `timeout` if longer.
+
     Each submission's kernel runs in a bubblewrap sandbox with `memory_mb` of
     memory and `max_processes` processes and threads; if none can start here
     this raises :class:`widgets.grading.sandbox.Unavailable` (a ValueError)
@@ -488,7 +495,8 @@ def grade(
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         loaded = pool.map(
-            lambda path: load_lesson(path, challenge=challenge, timeout=timeout), sources.values()
+            lambda path: load_lesson(path, challenge=challenge, timeout=max(timeout, SOURCE_TIMEOUT)),
+            sources.values(),
         )
         lessons = dict(zip(sources, loaded, strict=True))
         notes = {(student, path.stem): [] for student, path in work}
