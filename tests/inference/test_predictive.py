@@ -22,7 +22,6 @@ from widgets.inference import (
     prior_predictive,
     sample_posterior_predictive,
     simulate,
-    student_t_regression,
 )
 from widgets.inference.predictive import prior_draws
 
