@@ -62,12 +62,14 @@ class _BatchedSampler:
         self.compiled: dict[tuple, tuple[Any, Any, Any]] = {}
         self.last_seconds = 0.0
 
-    def _programs(self, seed, data, sizes, num_samples, devices):
+    def _programs(self, seed, data, sizes, num_samples, devices, advance_args):
         """The compiled init, advance and finish programs for these shapes: compiled at once if new.
 
         XLA compiles the three side by side, init and finish in threads while
         advance, the longest, compiles here (XLA releases the GIL): on the
         first run the wait is about advance's compile alone, not the sum.
+        `advance_args` are the arguments of one advance call after the carry
+        and data (only their types matter).
         """
         key = (tuple((k, v.shape, v.dtype.str) for k, v in sorted(data.items())), sizes, num_samples, devices)
         if key in self.compiled:
@@ -84,8 +86,7 @@ class _BatchedSampler:
             init_compiled = pool.submit(init.compile)
             finish = self.finish.lower(carry[1], data, sizes=sizes, devices=devices)
             finish_compiled = pool.submit(finish.compile)
-            scalars = (np.int32(0), np.int32(0), np.int32(0), np.int32(1), np.float32(0.5))
-            advance = self.advance.lower(carry, data, *scalars, sizes=sizes, devices=devices).compile()
+            advance = self.advance.lower(carry, data, *advance_args, sizes=sizes, devices=devices).compile()
             programs = (init_compiled.result(), advance, finish_compiled.result())
         self.compiled[key] = programs
         return programs
@@ -190,12 +191,12 @@ class _BatchedSampler:
         """Run every fit: NumPy draws and statistics ``(fit, chain, draw, ...)``, divergences per fit."""
         num_fits = next(iter(data.values())).shape[0]
         devices = math.gcd(num_fits, jax.local_device_count())
-        init, advance, finish = self._programs(seed, data, sizes, num_samples, devices)
-        carry = init(seed, data)
         total = num_warmup + num_samples * thin
         chunks = 1 if progress is None else self._progress_chunks(total)
         bounds = np.linspace(0, total, chunks + 1).round().astype(np.int32)
         args = (np.int32(num_warmup), np.int32(thin), np.float32(target_accept_prob))
+        init, advance, finish = self._programs(seed, data, sizes, num_samples, devices, (*bounds[:2], *args))
+        carry = init(seed, data)
         started = time.perf_counter()
         # Dispatch every chunk at once: JAX runs them back to back without waiting
         # for Python; then wait for each chunk's token in turn and report it.
