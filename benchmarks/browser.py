@@ -194,6 +194,17 @@ def _run_in_chromium(server: lab.JupyterLab, path: str):
             browser.close()
 
 
+@contextlib.contextmanager
+def _notebook_page(name: str, sources):
+    """A notebook of code cells `sources`, run in a fresh JupyterLab and Chromium: yields the page."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    with lab.JupyterLab() as server:
+        nbformat.write(nb, str(server.root / "lessons" / f"{name}.ipynb"))
+        with _run_in_chromium(server, f"lessons/{name}.ipynb") as (page, _):
+            yield page
+
+
 def run(quick: bool) -> list[Row]:
     """Rows for the slider latency (ours, the tutorial's) and the memory after each lesson."""
     moves = MOVES if quick else 2 * MOVES
@@ -260,17 +271,11 @@ def slider_latencies(moves: int = MOVES) -> tuple[list[float], list[float]]:
     a-scale slider (to the changed SVG path) and an ``interact`` slider that
     runs a fresh ``Predictive`` and redraws a Matplotlib figure (to the new image).
     """
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (_PANEL_CELL, _TUTORIAL_CELL)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / "latency.ipynb"))
-        with _run_in_chromium(server, "lessons/latency.ipynb") as (page, _):
-            cells = page.locator(".jp-Notebook .jp-CodeCell")
-            predictive = ".bqplot.figure:has-text('Prior predictive')"
-            ours = _slider_latencies(page, cells.nth(0), "a: scale", predictive, "path", moves)
-            theirs = _slider_latencies(
-                page, cells.nth(1), "tutorial a: scale", ".jp-OutputArea", "img", moves
-            )
+    with _notebook_page("latency", (_PANEL_CELL, _TUTORIAL_CELL)) as page:
+        cells = page.locator(".jp-Notebook .jp-CodeCell")
+        predictive = ".bqplot.figure:has-text('Prior predictive')"
+        ours = _slider_latencies(page, cells.nth(0), "a: scale", predictive, "path", moves)
+        theirs = _slider_latencies(page, cells.nth(1), "tutorial a: scale", ".jp-OutputArea", "img", moves)
     return ours, theirs
 
 
@@ -282,31 +287,23 @@ def robust_drag_latencies(drags: int = DRAGS) -> list[float]:
     point is dragged with the mouse, as the panel's browser test drags it,
     alternately up and down, each drag once the kernel has gone quiet.
     """
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in _ROBUST_CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     latencies = []
-    with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / "robust.ipynb"))
-        with _run_in_chromium(server, "lessons/robust.ipynb") as (page, _):
-            cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
-            shown = f"""(c) => {{
-              const s = ({ROBUST_STATE})(c);
-              return s && s.fills.length === 80 && s.table;
-            }}"""
-            page.wait_for_function(
-                shown,
-                arg=cell.element_handle(),
-                timeout=300_000,
-            )
-            cell.scroll_into_view_if_needed()
-            page.evaluate(_WATCH_DRAG, cell.element_handle())
-            for i in range(drags):
-                page.wait_for_function(_QUIET, timeout=120_000)
-                before = page.evaluate("window.__drag.releases.length")
-                drag_dot(page, cell, 10, -40 if i % 2 == 0 else 40)
-                released = page.evaluate(f"window.__drag.releases[{before}]")
-                page.wait_for_function(_DRAG_REDRAWN, arg=released, timeout=120_000)
-                latencies.append(page.evaluate(_DRAG_LATENCY, released))
+    with _notebook_page("robust", _ROBUST_CELLS) as page:
+        cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+        shown = f"""(c) => {{
+          const s = ({ROBUST_STATE})(c);
+          return s && s.fills.length === 80 && s.table;
+        }}"""
+        page.wait_for_function(shown, arg=cell.element_handle(), timeout=300_000)
+        cell.scroll_into_view_if_needed()
+        page.evaluate(_WATCH_DRAG, cell.element_handle())
+        for i in range(drags):
+            page.wait_for_function(_QUIET, timeout=120_000)
+            before = page.evaluate("window.__drag.releases.length")
+            drag_dot(page, cell, 10, -40 if i % 2 == 0 else 40)
+            released = page.evaluate(f"window.__drag.releases[{before}]")
+            page.wait_for_function(_DRAG_REDRAWN, arg=released, timeout=120_000)
+            latencies.append(page.evaluate(_DRAG_LATENCY, released))
     return latencies
 
 
@@ -317,22 +314,16 @@ def replay_rates(replays: int = REPLAYS) -> tuple[list[float], list[float]]:
     the panel's ``frame``) in a fresh JupyterLab and Chromium; the two ways
     alternate, `replays` each, every one from the start of the tree to its end.
     """
-    nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell(c) for c in (*TRAJECTORY_CELLS, _KERNEL_PLAY_CELL)]
-    )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     ours, theirs = [], []
-    with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / "replay.ipynb"))
-        with _run_in_chromium(server, "lessons/replay.ipynb") as (page, _):
-            cells = page.locator(".jp-Notebook .jp-CodeCell")
-            panel, kernel_play = cells.nth(1), cells.nth(3).locator(".widget-play button").first
-            steps = int(cells.nth(2).locator(".jp-OutputArea").text_content().split()[-1])
-            for _ in range(replays):
-                for rates, play in ((ours, None), (theirs, kernel_play)):
-                    page.wait_for_function(_QUIET, timeout=120_000)
-                    recorded = press_play_and_record(page, panel, 2 + steps * 0.15, play=play)
-                    rates.append(frames_per_second(recorded["seen"]))
+    with _notebook_page("replay", (*TRAJECTORY_CELLS, _KERNEL_PLAY_CELL)) as page:
+        cells = page.locator(".jp-Notebook .jp-CodeCell")
+        panel, kernel_play = cells.nth(1), cells.nth(3).locator(".widget-play button").first
+        steps = int(cells.nth(2).locator(".jp-OutputArea").text_content().split()[-1])
+        for _ in range(replays):
+            for rates, play in ((ours, None), (theirs, kernel_play)):
+                page.wait_for_function(_QUIET, timeout=120_000)
+                recorded = press_play_and_record(page, panel, 2 + steps * 0.15, play=play)
+                rates.append(frames_per_second(recorded["seen"]))
     return ours, theirs
 
 
