@@ -769,7 +769,10 @@ _NAME_HANDLES = (
     "      });"
     "    }"
     "    name();"
-    "    new MutationObserver(name).observe(root, { childList: true, subtree: true });"
+    # A plot's own changes (bqplot redraws its SVG on every replay frame) cannot add a slider.
+    "    new MutationObserver(function (records) {"
+    "      if (records.some(function (r) { return !(r.target instanceof SVGElement); })) name();"
+    "    }).observe(root, { childList: true, subtree: true });"
     "  }"
     "  start();"
     "})(this)"
