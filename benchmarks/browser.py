@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import statistics
 
-import nbformat
 import psutil
 from playwright.sync_api import sync_playwright
 
@@ -197,11 +196,8 @@ def _run_in_chromium(server: lab.JupyterLab, path: str):
 @contextlib.contextmanager
 def _notebook_page(name: str, sources):
     """A notebook of code cells `sources`, run in a fresh JupyterLab and Chromium: yields the page."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / f"{name}.ipynb"))
-        with _run_in_chromium(server, f"lessons/{name}.ipynb") as (page, _):
+        with _run_in_chromium(server, lab.write_notebook(server, name, sources)) as (page, _):
             yield page
 
 

@@ -16,6 +16,8 @@ import tempfile
 import time
 import urllib.request
 
+import nbformat
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 # Headless, as root, with no calls home (this network refuses them).
@@ -176,6 +178,15 @@ _ALL_RUN = """() => {
   const prompts = [...document.querySelectorAll(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt")];
   return prompts.length > 0 && prompts.every((p) => /\\[\\d+\\]/.test(p.textContent));
 }"""
+
+
+def write_notebook(lab: JupyterLab, name: str, sources) -> str:
+    """Write a notebook of code cells `sources` as ``lessons/<name>.ipynb``; return that path."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = f"lessons/{name}.ipynb"
+    nbformat.write(nb, str(lab.root / path))
+    return path
 
 
 def open_notebook(page, lab: JupyterLab, path: str, timeout: float = 120.0) -> None:

@@ -3,7 +3,6 @@
 A small notebook of its own: the regression, a simulator written apart from it, and the panel.
 """
 
-import nbformat
 import pytest
 
 from tests.browser import lab
@@ -27,13 +26,11 @@ _PROGRESS = "(cell) => parseFloat(cell.querySelector('.widget-hprogress .progres
 @pytest.fixture(scope="module")
 def panel_cell(browser):
     """The notebook opened and run in JupyterLab: (page, the panel's cell)."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / "sbc.ipynb"))
+        path = lab.write_notebook(server, "sbc", CELLS)
         context = browser.new_context(viewport=lab.VIEWPORT)
         page = context.new_page()
-        lab.open_notebook(page, server, "lessons/sbc.ipynb")
+        lab.open_notebook(page, server, path)
         lab.run_all_cells(page)
         cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
         cell.locator(".bqplot.figure").first.wait_for()

@@ -4,7 +4,6 @@ A small notebook with the panels that have sliders: the three of lessons 1 and 2
 TrajectoryPanel (its step slider) on a short fit of the eight schools.
 """
 
-import nbformat
 import pytest
 
 from tests.browser import lab
@@ -38,13 +37,11 @@ _HANDLES = """(cell) => [...cell.querySelectorAll(".widget-slider")].map((s) => 
 @pytest.fixture(scope="module")
 def panels(browser):
     """The notebook opened and run in JupyterLab: (page, its code cells)."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / "sliders.ipynb"))
+        path = lab.write_notebook(server, "sliders", CELLS)
         context = browser.new_context(viewport=lab.VIEWPORT)
         page = context.new_page()
-        lab.open_notebook(page, server, "lessons/sliders.ipynb")
+        lab.open_notebook(page, server, path)
         lab.run_all_cells(page)
         cells = page.locator(".jp-Notebook .jp-CodeCell")
         for index in SLIDERS:

@@ -9,7 +9,6 @@ measures it with the helpers below).
 
 import re
 
-import nbformat
 import pytest
 
 from tests.browser import lab
@@ -98,13 +97,11 @@ def kernel_prints(page, code: str) -> str:
 @pytest.fixture(scope="module")
 def notebook(browser):
     """The notebook opened and run in JupyterLab: (page, panel cell, number of steps)."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     with lab.JupyterLab() as server:
-        nbformat.write(nb, str(server.root / "lessons" / "trajectory.ipynb"))
+        path = lab.write_notebook(server, "trajectory", CELLS)
         context = browser.new_context(viewport=lab.VIEWPORT)
         page = context.new_page()
-        lab.open_notebook(page, server, "lessons/trajectory.ipynb")
+        lab.open_notebook(page, server, path)
         lab.run_all_cells(page)
         cells = page.locator(".jp-Notebook .jp-CodeCell")
         cell = cells.nth(1)
