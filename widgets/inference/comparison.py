@@ -26,7 +26,7 @@ from widgets.inference.results import Fit
 # The columns of comparison_table, in order.
 TABLE_COLUMNS = ("elpd_loo", "se", "p_loo", "elpd_diff", "dse", "weight", "warning")
 
-# az.loo warns (UserWarning) when a Pareto k passes 0.7; the LOO it returns says so
+# az.loo warns (UserWarning) when a Pareto k passes good_k; the LOO it returns says so
 # too (its `warning` flag and `pareto_k`), which is what callers here read.
 # Pandas4Warning is new in pandas 3.1 (a DeprecationWarning); older pandas does not warn here.
 _PANDAS4_WARNING = getattr(pd.errors, "Pandas4Warning", DeprecationWarning)
@@ -92,7 +92,7 @@ def loo(fit: Fit, *, var_name: str | None = None) -> az.ELPDData:
     arviz.ELPDData
         ArviZ's LOO: ``elpd_loo``, ``se``, ``p_loo``, ``loo_i``, ``pareto_k``,
         ``good_k``, ``n_samples``, ``n_data_points`` and ``warning`` (True
-        when a Pareto k passes 0.7; ArviZ's own UserWarning saying so is not
+        when a Pareto k passes ``good_k``; ArviZ's own UserWarning saying so is not
         repeated on stderr).
 
     Raises
