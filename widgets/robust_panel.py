@@ -21,7 +21,7 @@ MODELS = {"normal": linear_regression, "student_t": student_t_regression}
 
 MODEL_TITLES = {"normal": "Normal", "student_t": "Student-t"}
 # Okabe-Ito: blue for the Normal model, bluish green for the Student-t; points
-# grey while their Pareto k is fine, vermillion (and larger) above good_k.
+# grey while their Pareto k is fine, vermillion above good_k.
 MODEL_COLORS = {"normal": _ui.COLORS["band"], "student_t": _ui.COLORS["truth"]}
 # Grey at >= 3:1 on light and dark themes alike (#999999 was 2.85:1 on white).
 K_COLORS = {"ok": "#808080", "high": _ui.COLORS["data"]}
@@ -46,6 +46,47 @@ def comparison_html(table) -> str:
     )
 
 
+def comparison_text(table) -> str:
+    """The comparison in words: which model predicts better, whether by more than 2 dse, and how reliably.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`~widgets.inference.comparison.comparison_table` of the two
+        models, best first.
+
+    Returns
+    -------
+    str
+        The leader and its ``elpd_diff`` against twice its standard error
+        ``dse`` (a smaller margin is no clear winner), and the models whose
+        LOO carries ArviZ's warning (a Pareto k above ``good_k``).
+    """
+    best, other = table.index[0], table.index[1]
+    diff, dse = float(table.loc[other, "elpd_diff"]), float(table.loc[other, "dse"])
+    if dse == 0:
+        text = f"No clear winner: both models score every point alike (elpd_diff = {diff:.1f}, dse = 0)."
+    elif diff > 2 * dse:
+        text = (
+            f"{MODEL_TITLES[best]} predicts left-out points better: elpd_diff = {diff:.1f} is "
+            f"{diff / dse:.1f} times its standard error dse = {dse:.1f}."
+        )
+    else:
+        text = (
+            f"No clear winner: {MODEL_TITLES[best]} leads by elpd_diff = {diff:.1f}, only "
+            f"{diff / dse:.1f} times its standard error dse = {dse:.1f} (under 2, LOO cannot tell "
+            "the models apart)."
+        )
+    warned = [MODEL_TITLES[name] for name in table.index if bool(table.loc[name, "warning"])]
+    if warned:
+        several = len(warned) > 1
+        text += (
+            f" The {' and '.join(warned)} LOO{'s have' if several else ' has'} a Pareto k above good_k: "
+            f"{'their' if several else 'its'} elpd, and this comparison, are not fully reliable."
+        )
+    return text
+
+
 class RobustRegressionPanel(Panel):
     """Drag, add or remove data points; a Normal and a Student-t regression re-fit and are compared by LOO.
 
@@ -54,9 +95,10 @@ class RobustRegressionPanel(Panel):
     so that a point moved, added or removed re-fits with the samplers already
     compiled: only the first fit of the process compiles (none if a lesson
     has already fitted its own data with ``fit_padded``). A drag re-fits
-    when the point is let go, with a progress bar. The plot shows each model's posterior mean line and the 94%
-    band of its line; points are coloured by their Pareto k in the LOO of the
-    model chosen in ``k_model``: vermillion (and larger) above ArviZ's
+    when the point is let go, with a progress bar. The plot shows each
+    model's posterior mean line and the central 94% interval of its line
+    ``a * x + b`` (not of y); points are coloured by their Pareto k in the
+    LOO of the model chosen in ``k_model``: vermillion above ArviZ's
     ``good_k`` for the number of draws, grey below. The table is ArviZ's
     comparison (:func:`widgets.inference.comparison.comparison_table`):
     elpd_loo, its se, elpd_diff from the best model with its standard error
@@ -137,7 +179,7 @@ class RobustRegressionPanel(Panel):
         self.status_label = ipw.Label("")
 
         self.figure, self._scales = _ui.figure(
-            "Data, posterior mean lines and their 94% bands", "x", "y", x_range=X_SPAN, height="340px"
+            "Data, mean lines and central 94% of each line", "x", "y", x_range=X_SPAN, height="340px"
         )
         self._bands, self._lines = {}, {}
         for name in MODELS:
@@ -151,8 +193,8 @@ class RobustRegressionPanel(Panel):
         self.points.update_on_move = False  # re-fit when a dragged point is let go
         self.figure.marks = [*self._bands.values(), *self._lines.values(), self.points]
         self._key = _ui.key(
-            (MODEL_COLORS["normal"], "line", "Normal: mean line and 94% band"),
-            (MODEL_COLORS["student_t"], "dashed", "Student-t: mean line and 94% band"),
+            (MODEL_COLORS["normal"], "line", "Normal: mean line, central 94% of a*x+b"),
+            (MODEL_COLORS["student_t"], "dashed", "Student-t: mean line, central 94% of a*x+b"),
             (K_COLORS["ok"], "dot", "Pareto k <= good_k"),
             (K_COLORS["high"], "dot", "Pareto k > good_k"),
         )
@@ -262,14 +304,10 @@ class RobustRegressionPanel(Panel):
             _ui.set_data(self.points, x=x, y=y)
             self.points.colors = [K_COLORS["high"] if f else K_COLORS["ok"] for f in flagged]
         self.table_html.value = comparison_html(table)
-        best, other = table.index[0], table.index[1]
-        diff, dse = float(table.loc[other, "elpd_diff"]), float(table.loc[other, "dse"])
         flagged_text = ", ".join(map(str, high_k[self.k_model])) or "none"
         self._readout.value = html.escape(
-            f"{MODEL_TITLES[best]} predicts left-out points better: elpd_diff = {diff:.1f}, "
-            f"{diff / dse if dse > 0 else float('inf'):.1f} times its standard error dse = {dse:.1f}. "
-            f"{MODEL_TITLES[self.k_model]} model's points with Pareto k > good_k = {good_k:.2f}: "
-            f"{flagged_text}."
+            f"{comparison_text(table)} {MODEL_TITLES[self.k_model]} model's points (numbered from 0) "
+            f"with Pareto k > good_k = {good_k:.2f}: {flagged_text}."
         )
         self.fits, self.scores, self.table = fits, scores, table
         self.good_k, self.high_k = good_k, high_k

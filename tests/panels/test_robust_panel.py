@@ -1,13 +1,16 @@
 """RobustRegressionPanel: points dragged, added and removed re-fit both models; k colours; the LOO table."""
 
+import html
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import marks_by_label
 from widgets.inference import student_t_regression
 from widgets.inference.comparison import comparison_table, high_k_points, loo
 from widgets.inference.outliers import CAPACITY, data_with_outliers, fit_padded
-from widgets.robust_panel import K_COLORS, RobustRegressionPanel
+from widgets.robust_panel import K_COLORS, RobustRegressionPanel, comparison_text
 
 x_data, y_data, outliers = data_with_outliers(80, num_outliers=3, seed=0)
 
@@ -42,6 +45,47 @@ def test_the_table_is_arvizs_comparison_of_the_two_fits(panel):
     for column in ("elpd_loo", "se", "elpd_diff", "dse", "weight"):
         assert column in panel.table_html.value
     assert f"{panel.table.loc['normal', 'elpd_diff']:.2f}" in panel.table_html.value
+
+
+def test_the_readout_says_the_comparison_of_the_panels_own_table(panel):
+    """On data with outliers: Student-t ahead by more than 2 dse, and the Normal model's LOO flagged."""
+    readout = html.unescape(panel._readout.value)
+    assert comparison_text(panel.table) in readout
+    diff, dse = panel.table.loc["normal", "elpd_diff"], panel.table.loc["normal", "dse"]
+    assert diff > 2 * dse
+    assert readout.startswith(f"Student-t predicts left-out points better: elpd_diff = {diff:.1f}")
+    assert "The Normal LOO has a Pareto k above good_k" in readout
+
+
+def _table(diff, dse, warnings=(False, False)):
+    """A comparison table of the two models, Student-t first, with the given margin."""
+    return pd.DataFrame(
+        {"elpd_diff": [0.0, diff], "dse": [0.0, dse], "warning": list(warnings)},
+        index=["student_t", "normal"],
+    )
+
+
+@pytest.mark.parametrize(
+    "diff, dse, words",
+    [
+        (3.0, 1.0, "Student-t predicts left-out points better: elpd_diff = 3.0 is 3.0 times"),
+        (1.5, 1.0, "No clear winner: Student-t leads by elpd_diff = 1.5, only 1.5 times"),
+        (0.0, 0.0, "No clear winner: both models score every point alike"),
+    ],
+)
+def test_a_lead_counts_only_beyond_twice_its_standard_error(diff, dse, words):
+    """Is a margin under 2 dse (or none at all) told as no clear winner, and never 'inf times'?"""
+    text = comparison_text(_table(diff, dse))
+    assert text.startswith(words) and "inf" not in text and "Pareto" not in text
+
+
+def test_every_model_whose_loo_is_flagged_is_named():
+    """Are the models whose LOO carries ArviZ's warning named, in the table's order?"""
+    both = comparison_text(_table(3.0, 1.0, warnings=(True, True)))
+    assert both.endswith(
+        "The Student-t and Normal LOOs have a Pareto k above good_k: their elpd, and this comparison, "
+        "are not fully reliable."
+    )
 
 
 def test_points_are_coloured_by_the_normal_models_pareto_k(panel):
