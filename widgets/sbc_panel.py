@@ -13,7 +13,7 @@ import traitlets as tr
 
 from widgets import _ui
 from widgets._panel import Panel
-from widgets.inference.sbc import CHUNK_SIZE, MAX_NUM_SIMULATIONS, SBCResult, run_sbc
+from widgets.inference.sbc import CHUNK_SIZE, MAX_NUM_SIMULATIONS, RHAT_SBC_MAX, SBCResult, run_sbc
 
 # The bounds run_sbc takes, checked here so that a bad value never lands.
 _BOUNDS = {"num_simulations": (1, MAX_NUM_SIMULATIONS), "thin": (1, 1000), "seed": (0, 2**32 - 1)}
@@ -123,7 +123,9 @@ class SBCPanel(Panel):
             labels=["ranks"],
             padding=0.05,
         )
-        self._expected = _ui.band(scales, _ui.COLORS["truth"], opacity=0.25, label="uniform: 99% of counts")
+        self._expected = _ui.band(
+            scales, _ui.COLORS["truth"], opacity=0.25, label="uniform: each bar's own 99% range"
+        )
         self.histogram_figure.marks = [self._expected, self._bars]
 
         self.ecdf_figure, scales = _ui.figure(
@@ -149,7 +151,11 @@ class SBCPanel(Panel):
             ),
             _ui.key(
                 (_ui.COLORS["band"], "line", "ranks of the true values (bars); their ECDF minus uniform"),
-                (_ui.COLORS["truth"], "band", "where uniform ranks fall (99% of bar heights; 95% band)"),
+                (
+                    _ui.COLORS["truth"],
+                    "band",
+                    "where uniform ranks fall (each bar alone: 99%; the whole curve: 95%)",
+                ),
             ),
             self.diagnostics_area,
             self.verdict_area,
@@ -253,9 +259,13 @@ class SBCPanel(Panel):
         _ui.set_data(self._difference, x=x, y=np.concatenate([[0.0], curve["difference"]]))
 
     def _show_result(self, result: SBCResult) -> None:
+        fits = result.num_simulations
+        divergent = round(result.share_divergent * fits)
+        poor_rhat = round(result.share_poor_rhat * fits)
         self.diagnostics_area.value = (
-            f"<div>{result.num_simulations} fits: {result.share_divergent:.0%} with divergences, "
-            f"{result.share_poor_rhat:.0%} with R-hat &gt; 1.05, median bulk ESS "
+            f"<div>{fits} fits: {divergent} with divergences ({result.share_divergent:.1%}), "
+            f"{poor_rhat} with R-hat &gt; {RHAT_SBC_MAX} or undefined ({result.share_poor_rhat:.1%}); "
+            f"each fit's lowest bulk ESS, median over the fits: "
             f"{np.nanmedian(result.diagnostics['min_ess_bulk']):.0f} of {result.num_samples} kept draws."
             "</div>"
         )

@@ -378,8 +378,8 @@ class SBCResult:
         u = (self._ranks_of(parameter) + 0.5) / (self.max_rank + 1)
         shift = (u.mean() - 0.5) / np.sqrt(1 / 12 / len(u))
         if abs(shift) > 3:
-            way = "too high (true values sit low among the draws)" if shift < 0 else "too low"
-            return f"{parameter}: biased, the posterior is {way}"
+            way, truths = ("too high", "low") if shift < 0 else ("too low", "high")
+            return f"{parameter}: biased, the posterior is {way} (true values sit {truths} among the draws)"
         if u.var() > 1 / 12:
             return f"{parameter}: posterior too narrow (ranks pile at both ends)"
         return f"{parameter}: posterior too wide (ranks pile in the middle)"
