@@ -8,6 +8,7 @@ import traitlets as tr
 
 from widgets import _ui, inference
 from widgets._panel import Panel
+from widgets.inference.checks import _as_seed
 from widgets.tutorial import N, SITES, TRUE_VALUES, X_RANGE
 
 MAX_N = 1000  # simulate this many once; n shows the first n (no recompiling)
@@ -26,7 +27,7 @@ def simulated_data(a, b, sigma, n, x_range=X_RANGE, seed=0):
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_N:
         raise ValueError(f"n must be an integer from 1 to {MAX_N}; got {n!r}")
     low, high = _ui.checked_range("x range", x_range)
-    x = np.random.default_rng(seed).uniform(low, high, MAX_N).astype(np.float32)
+    x = np.random.default_rng(int(_as_seed(seed))).uniform(low, high, MAX_N).astype(np.float32)
     y = inference.simulate(x, a, b, sigma, seed=seed)
     return x[:n], y[:n]
 
@@ -84,12 +85,7 @@ class SimulationPanel(Panel):
             "true sigma", self.sigma, 0.01, 3.0, 0.01, description="True noise sigma"
         )
         self.n_slider = _ui.slider("n", self.n, 1, MAX_N, 1, integer=True, description="Number of points")
-        self.seed_box = ipw.IntText(
-            description="seed",
-            style={"description_width": _ui.LABEL_WIDTH},
-            layout=ipw.Layout(width="16em"),
-            tooltip="Seed of the simulation",
-        )
+        self.seed_box = _ui.int_box("seed", low=0, high=2**32 - 1, description="Seed of the simulation")
         x_row, self.x_low, self.x_high = self._range_row("x_range", "x range")
         self._tie(
             a=self.a_slider, b=self.b_slider, sigma=self.sigma_slider, n=self.n_slider, seed=self.seed_box

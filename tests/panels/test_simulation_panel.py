@@ -73,6 +73,7 @@ def test_code_line_rebuilds_the_same_data():
         ),
         (lambda p: setattr(p, "a", float("nan")), "a must be a finite number; got nan"),
         (lambda p: setattr(p.a_slider, "value", float("nan")), "a must be a finite number; got nan"),
+        (lambda p: setattr(p, "seed", -1), r"seed must be an integer in \[0, 2\*\*32\); got -1"),
     ],
 )
 def test_bad_input_keeps_the_last_good_data(move, message):
