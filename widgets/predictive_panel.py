@@ -177,11 +177,12 @@ class PredictiveCheckPanel(Panel):
         if not 2 <= self.num_draws:
             raise ValueError(f"draws must be at least 2; got {self.num_draws}")
         count = min(self.num_draws, available)
+        chosen = inference.spread_draws(available, count)
         observed_y = inference.as_data("y", self.y)
-        replicated = inference.summary_statistic(draws["at_data"][:count], self.statistic, q=self.quantile)
+        replicated = inference.summary_statistic(draws["at_data"][chosen], self.statistic, q=self.quantile)
         observed = float(inference.summary_statistic(observed_y, self.statistic, q=self.quantile))
         p_value = inference.predictive_pvalue(replicated, observed)
-        bands = inference.predictive_bands(draws["on_grid"][:count])
+        bands = inference.predictive_bands(draws["on_grid"][chosen])
         counts, edges = np.histogram(np.append(replicated, observed), bins=HISTOGRAM_BINS)
         counts, _ = np.histogram(replicated, bins=edges)
 

@@ -9,7 +9,14 @@ import numpyro.distributions as dist
 import pytest
 from scipy import stats
 
-from widgets.inference import Priors, predictive_bands, predictive_pvalue, prior_densities, summary_statistic
+from widgets.inference import (
+    Priors,
+    predictive_bands,
+    predictive_pvalue,
+    prior_densities,
+    spread_draws,
+    summary_statistic,
+)
 
 
 def test_prior_densities_are_the_priors_pdfs():
@@ -86,3 +93,19 @@ def test_predictive_pvalue_counts_ties_half():
     assert predictive_pvalue([1.0, 2.0], 5.0) == 0.0
     with pytest.raises(ValueError, match="at least one"):
         predictive_pvalue([], 0.0)
+
+
+@pytest.mark.parametrize("total, count", [(4000, 500), (4000, 4000), (7, 3), (5, 1)])
+def test_spread_draws_are_distinct_and_span_the_draws(total, count):
+    """Are the indices all different, increasing, and from the first draw to the last (every chain's)?"""
+    chosen = spread_draws(total, count)
+    assert chosen.shape == (count,) and np.all(np.diff(chosen) > 0)
+    assert chosen[0] == 0 and (count == 1 or chosen[-1] == total - 1)
+    gaps = np.diff(chosen)
+    assert count < 3 or gaps.max() - gaps.min() <= 1
+
+
+@pytest.mark.parametrize("count", [0, 11])
+def test_spread_draws_refuse_counts_out_of_range(count):
+    with pytest.raises(ValueError, match=r"count must be in \[1, total=10\]"):
+        spread_draws(10, count)

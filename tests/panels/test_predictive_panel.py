@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import make_data, marks_by_label
 from widgets import PredictiveCheckPanel, fit
-from widgets.inference import predictive_pvalue
+from widgets.inference import as_data, predictive_pvalue, spread_draws, summary_statistic
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,18 @@ def test_p_value_is_the_share_of_replicated_statistics_above_the_observed(data_a
     assert observed == pytest.approx(y.max(), rel=1e-6)
     assert 0.0 <= panel.p_value <= 1.0
     assert f"{panel.p_value:.3f}" in panel._readout.value
+
+
+def test_the_replicated_data_sets_come_from_every_chain(data_and_fit):
+    """500 of 4 x 1,000 draws: from all four chains (not chain 0's first 500), and the p-value theirs?"""
+    x, y, result = data_and_fit
+    panel = PredictiveCheckPanel(x, y, fit=result, statistic="max", num_draws=500)
+    at_data = panel._draws["at_data"]
+    assert at_data.shape[0] == 4000
+    chosen = spread_draws(4000, 500)
+    assert set(chosen // 1000) == {0, 1, 2, 3}
+    observed = float(summary_statistic(as_data("y", y), "max"))
+    assert panel.p_value == predictive_pvalue(summary_statistic(at_data[chosen], "max"), observed)
 
 
 def test_a_misfit_gives_an_extreme_p_value(data_and_fit):

@@ -18,7 +18,7 @@ later move to ArviZ 1.x touches one place. One job per module:
 - :mod:`~widgets.inference.exact`: ``exact_posterior_moments``, the lessons'
   answer key.
 - :mod:`~widgets.inference.summaries`: what panels draw: ``prior_densities``,
-  ``predictive_bands``, ``summary_statistic``, ``predictive_pvalue``.
+  ``predictive_bands``, ``spread_draws``, ``summary_statistic``, ``predictive_pvalue``.
 - :mod:`~widgets.inference.adaptation`: NUTS warmup adaptation on a traced
   schedule (``MAX_NUM_WARMUP``).
 - :mod:`~widgets.inference.sampler`: the chunked NUTS engine, its chain layout
@@ -109,6 +109,7 @@ from widgets.inference.summaries import (
     predictive_bands,
     predictive_pvalue,
     prior_densities,
+    spread_draws,
     summary_statistic,
 )
 
@@ -165,6 +166,7 @@ __all__ = [
     "simulate_from_prior",
     "start_near",
     "student_t_regression",
+    "spread_draws",
     "summary_statistic",
     "unconstrained_coordinates",
     "unconstrained_draws",

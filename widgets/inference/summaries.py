@@ -77,6 +77,29 @@ def predictive_bands(y) -> dict[str, np.ndarray]:
     return dict(zip(("lower95", "lower50", "median", "upper50", "upper95"), q, strict=True))
 
 
+def spread_draws(total: int, count: int) -> np.ndarray:
+    """Indices of `count` of `total` draws, spread evenly from the first to the last.
+
+    Draws stacked chain by chain (as a fit's are) are then taken from every
+    chain and every stretch of each, not from the start of the first chain.
+
+    Parameters
+    ----------
+    total : int
+        Number of draws, >= 1.
+    count : int
+        How many to take, in [1, total].
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (count,)
+        Increasing indices from 0 to ``total - 1``, all different.
+    """
+    if not 1 <= count <= total:
+        raise ValueError(f"count must be in [1, total={total}]; got {count}")
+    return np.linspace(0, total - 1, count).round().astype(int)
+
+
 TEST_STATISTICS = ("mean", "sd", "min", "max", "quantile")
 
 
