@@ -8,7 +8,7 @@ import pytest
 
 from widgets.inference import Diagnostics, fit
 from widgets.inference._arviz import az
-from widgets.inference.diagnostics import ess_bulk, rhat_rank
+from widgets.inference.diagnostics import _diagnose, ess_bulk, rhat_rank
 
 
 def test_diagnostics_of_a_healthy_fit(fitted):
@@ -35,6 +35,30 @@ def test_diagnostics_say_what_to_try_for_each_problem():
     assert healthy.ok and healthy.verdict.startswith("No warning signs")
     sick = Diagnostics(divergences=3, max_rhat=1.2, min_ess_bulk=50.0, warnings=("A.", "B."))
     assert not sick.ok and sick.verdict == "A. B."
+
+
+def _idata(stuck: str, *, divergent: int = 0):
+    """4 chains of 200 draws of a and b, `stuck` held at 1.5; `divergent` divergences in chain 0."""
+    rng = np.random.default_rng(0)
+    posterior = {name: rng.normal(size=(4, 200)) for name in ("a", "b")}
+    posterior[stuck] = np.full((4, 200), 1.5)
+    diverging = np.zeros((4, 200), bool)
+    diverging[0, :divergent] = True
+    return az.from_dict(posterior=posterior, sample_stats={"diverging": diverging})
+
+
+@pytest.mark.parametrize("stuck", ["a", "b"])
+def test_an_undefined_rhat_is_a_warning_sign_whatever_the_order(stuck):
+    """A chain that never moved gives R-hat NaN: named in a warning, never 'No warning signs'?"""
+    for var_names in (["a", "b"], ["b", "a"]):
+        diag = _diagnose(_idata(stuck), var_names)
+        assert np.isnan(diag.max_rhat) and not diag.ok
+        assert f"R-hat of {stuck} is undefined" in diag.verdict
+
+
+def test_one_divergence_is_one_transition():
+    diag = _diagnose(_idata("b", divergent=1), ["a"])
+    assert "1 divergent transition (per chain: 1, 0, 0, 0)" in diag.verdict
 
 
 def _autoregressive_draws(rng, shape, dtype):

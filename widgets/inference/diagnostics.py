@@ -57,25 +57,37 @@ class Diagnostics:
 def _diagnose(idata: az.InferenceData, var_names: list[str]) -> Diagnostics:
     per_chain = tuple(int(n) for n in idata.sample_stats["diverging"].sum("draw").values)
     divergences = sum(per_chain)
-    rhat = az.rhat(idata, var_names=var_names)
-    ess = az.ess(idata, var_names=var_names, method="bulk")
+    # A chain that never moved makes ArviZ divide by zero (NaN, and NumPy's RuntimeWarning):
+    # the NaN is reported below in words.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rhat = az.rhat(idata, var_names=var_names)
+        ess = az.ess(idata, var_names=var_names, method="bulk")
     rhats = {v: float(rhat[v].max()) for v in var_names}
     esses = {v: float(ess[v].min()) for v in var_names}
-    max_rhat = max(rhats.values())
+    # NaN (a chain that never moved, draws not finite) is looked for first: max() skips it or
+    # returns it depending on the order of the parameters.
+    undefined = [v for v, r in rhats.items() if math.isnan(r)]
+    defined = {v: r for v, r in rhats.items() if v not in undefined}
+    max_rhat = math.nan if undefined else max(rhats.values())
     min_ess = min(esses.values())
     warnings = []
     if divergences:
         by_chain = f" (per chain: {', '.join(map(str, per_chain))})" if len(per_chain) > 1 else ""
         warnings.append(
-            f"{divergences} divergent transitions{by_chain}: the sampler could not follow the "
-            "posterior everywhere, so its draws may be biased. Try a higher "
-            "target_accept_prob (e.g. 0.95), more informative priors, or a "
-            "reparameterized model."
+            f"{divergences} divergent transition{'s' if divergences != 1 else ''}{by_chain}: the "
+            "sampler could not follow the posterior everywhere, so its draws may be biased. Try a "
+            "higher target_accept_prob (e.g. fit(..., target_accept_prob=0.95)), more informative "
+            "priors, or a reparameterized model."
         )
-    if not math.isnan(max_rhat) and max_rhat > RHAT_MAX:
-        worst = max(rhats, key=rhats.get)
+    if undefined:
         warnings.append(
-            f"R-hat of {worst} is {max_rhat:.3f} (> {RHAT_MAX}): the chains disagree. "
+            f"R-hat of {', '.join(undefined)} is undefined: a chain may not have moved at all, or "
+            "its draws are not finite. Look at the trace plot, then run longer or check the model."
+        )
+    if defined and max(defined.values()) > RHAT_MAX:
+        worst = max(defined, key=defined.get)
+        warnings.append(
+            f"R-hat of {worst} is {defined[worst]:.3f} (> {RHAT_MAX}): the chains disagree. "
             "Run longer (more num_warmup and num_samples) and check the priors."
         )
     if min_ess < ESS_MIN:
