@@ -159,7 +159,8 @@ def scatter(scales, color: str, *, size: int = 20, opacity: float = 0.9, label: 
 def key(*entries: tuple[str, str, str]) -> ipw.HTML:
     """A one-line colour key for a figure: ``(color, kind, label)`` per entry.
 
-    `kind` is ``"line"``, ``"dashed"``, ``"band"`` or ``"dot"``. Swatches are
+    `kind` is ``"line"``, ``"dashed"``, ``"band"``, ``"dot"``, ``"square"`` or
+    ``"cross"`` (the last three as bqplot's scatter markers). Swatches are
     inline SVG, so the key reads the same in light and dark themes.
     """
     shapes = {
@@ -167,6 +168,8 @@ def key(*entries: tuple[str, str, str]) -> ipw.HTML:
         "dashed": '<line x1="1" y1="6" x2="17" y2="6" stroke="{c}" stroke-width="3" stroke-dasharray="4 3"/>',
         "band": '<rect class="band" x="1" y="1" width="16" height="10" fill="{c}" fill-opacity="0.35"/>',
         "dot": '<circle cx="9" cy="6" r="4" fill="{c}"/>',
+        "square": '<rect x="5" y="2" width="8" height="8" fill="{c}"/>',
+        "cross": '<path d="M7.5 1h3v3.5h3.5v3h-3.5v3.5h-3v-3.5h-3.5v-3h3.5z" fill="{c}"/>',
     }
     items = "".join(
         f'<span style="margin-right: 1.2em; white-space: nowrap">'
