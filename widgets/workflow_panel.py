@@ -19,8 +19,9 @@ STEPS = ("1. Priors", "2. Simulate data", "3. Fit", "4. Check")
 class WorkflowPanel(Panel):
     """The Bayesian workflow as one loop of four linked panels, one tab each.
 
-    Changing the priors or the data marks the fit stale (a warning in the fit
-    tab and a mark on its tab title); a new fit updates the checks. The four
+    Changing the priors, the data or the fit's settings marks the fit stale
+    (a warning, and a mark on the titles of the fit and check tabs); a new fit
+    updates the checks. The four
     panels are attributes, each usable on its own.
 
     Parameters
@@ -82,10 +83,16 @@ class WorkflowPanel(Panel):
 
     def _on_stale(self, change) -> None:
         if change["new"]:
-            self.tabs.set_title(2, "3. Fit (stale)")
-            self._message.show("The fit is stale: priors or data changed. Re-fit in tab 3.", "warning")
+            self.tabs.set_title(2, f"{STEPS[2]} (stale)")
+            self.tabs.set_title(3, f"{STEPS[3]} (stale fit)")
+            self._message.show(
+                "The fit is stale: priors, data or fit settings changed, and tab 4 still checks the "
+                "old fit. Re-fit in tab 3.",
+                "warning",
+            )
         else:
             self.tabs.set_title(2, STEPS[2])
+            self.tabs.set_title(3, STEPS[3])
             self._message.clear()
 
     def _code(self) -> str:
