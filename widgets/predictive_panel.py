@@ -160,11 +160,16 @@ class PredictiveCheckPanel(Panel):
             if self.fit is None:
                 raise ValueError("no fit yet: fit the model first, or switch to the prior check")
             at_data = inference.posterior_predictive(self.fit, x, seed=self.seed)["y"]
-            on_grid = inference.posterior_predictive(self.fit, grid, seed=self.seed + 1)["y"]
+            on_grid = inference.posterior_predictive(self.fit, grid, seed=self._grid_seed)["y"]
         else:
             at_data = self._prior_draws(x, seed=self.seed)
-            on_grid = self._prior_draws(grid, seed=self.seed + 1)
+            on_grid = self._prior_draws(grid, seed=self._grid_seed)
         return {"at_data": at_data, "on_grid": on_grid, "grid": grid, "x": x}
+
+    @property
+    def _grid_seed(self) -> int:
+        """The seed of the draws on the grid: the next one, wrapping at 2**32 (the largest seed too)."""
+        return (self.seed + 1) % 2**32
 
     def _prior_draws(self, x: np.ndarray, *, seed: int) -> np.ndarray:
         return inference.prior_predictive(x, priors=self.priors, num_samples=PRIOR_DRAWS, seed=seed)["y"]

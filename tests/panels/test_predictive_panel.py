@@ -149,3 +149,10 @@ def test_bad_input_keeps_the_last_good_check(data_and_fit, move, message):
     )
     panel.statistic = "max"  # a later good change applies and clears the message
     assert panel.message == "" and "statistic='max'" in panel.code
+
+
+def test_the_largest_seed_is_a_seed_like_any_other():
+    """Seed 2**32 - 1 (the grid's draws use the next seed, wrapping to 0): no message, a p-value?"""
+    x, y = make_data(12, seed=0)
+    panel = PredictiveCheckPanel(x, y, kind="prior", statistic="max", seed=2**32 - 1)
+    assert panel.message == "" and 0.0 <= panel.p_value <= 1.0
