@@ -298,7 +298,8 @@ class PriorPanel(Panel):
             _ui.set_data(mark, x=self._density_grids[site], y=densities[site])
         self._readout.value = (
             f"<b>{outside:.1%}</b> of prior predictive y over x in [{x_low:g}, {x_high:g}] "
-            f"falls outside the plausible range [{y_low:g}, {y_high:g}]."
+            f"falls outside the plausible range [{y_low:g}, {y_high:g}] "
+            f"(from {self.num_draws:,} prior draws: New draws moves it a little)."
         )
         self.outside_share = outside
         with self._holding():
