@@ -88,13 +88,23 @@ def _bwrap() -> str | None:
     return shutil.which("bwrap") or shutil.which("/usr/bin/bwrap")
 
 
-def _needed() -> list[pathlib.Path]:
-    """Folders the kernel must see: the Python install, the kit and its packages."""
-    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    paths.update(p for p in sys.path if p and os.path.isdir(p))
+def _kit_root() -> pathlib.Path:
+    """The folder holding the ``widgets`` package: site-packages, or the clone of an editable install."""
     import widgets
 
-    paths.add(os.path.dirname(os.path.dirname(os.path.realpath(widgets.__file__))))
+    return pathlib.Path(os.path.realpath(widgets.__file__)).parent.parent
+
+
+def _needed() -> list[pathlib.Path]:
+    """Folders the kernel must see: the Python install, the kit and its packages.
+
+    Not the grader's working folder, which ``python -m`` puts on its path: it
+    may hold courses, submissions and reports, and no kernel imports from it.
+    """
+    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    cwd = os.path.realpath(os.getcwd())
+    paths.update(p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != cwd)
+    paths.add(str(_kit_root()))
     out = set()
     for p in paths:
         out.add(pathlib.Path(p).absolute())
@@ -149,10 +159,16 @@ class Sandbox:
                             made.add(parent)
                     cmd += ["--ro-bind", str(path), str(path)]
                     made.add(path)
-        for folder_ in self.hidden:
+        # An editable clone's own lessons (sources with solutions, *_reference.py), whatever is graded.
+        kit_lessons = _kit_root() / "lessons"
+        named = {os.path.realpath(h) for h in self.hidden}
+        extra = [kit_lessons] if kit_lessons.is_dir() and str(kit_lessons) not in named else []
+        hidden = [*self.hidden, *extra]
+        for folder_ in hidden:
             folder_ = pathlib.Path(folder_).absolute()
             if any(_inside(p, folder_) for p in _needed()):  # e.g. --source . in the clone
-                for nb in sorted(folder_.rglob("*.ipynb")):
+                answer_keys = [*folder_.rglob("*.ipynb"), *folder_.rglob("*_reference.py")]
+                for nb in sorted(answer_keys):
                     if not any(_inside(nb, p) for p in _needed() if p != folder_ and _inside(p, folder_)):
                         cmd += ["--ro-bind", "/dev/null", str(nb)]
             elif folder_.is_dir():
