@@ -179,7 +179,7 @@ class RobustRegressionPanel(Panel):
         self.status_label = ipw.Label("")
 
         self.figure, self._scales = _ui.figure(
-            "Data, mean lines and central 94% of each line", "x", "y", x_range=X_SPAN, height="340px"
+            "Data, posterior mean lines, central 94% of each line", "x", "y", x_range=X_SPAN, height="340px"
         )
         self._bands, self._lines = {}, {}
         for name in MODELS:
