@@ -21,8 +21,7 @@ class WorkflowPanel(Panel):
 
     Changing the priors, the data or the fit's settings marks the fit stale
     (a warning, and a mark on the titles of the fit and check tabs); a new fit
-    updates the checks. The four
-    panels are attributes, each usable on its own.
+    updates the checks. The four panels are attributes, each usable on its own.
 
     Parameters
     ----------

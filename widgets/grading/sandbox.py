@@ -150,7 +150,8 @@ class Sandbox:
         for top in tops[1:]:
             cmd += ["--tmpfs", str(top)]
         made = set(tops)
-        for path in _needed():
+        needed = _needed()  # once: it walks sys.path and imports the kit
+        for path in needed:
             for top in tops:
                 if _inside(path, top) and path != top:
                     for parent in reversed(path.parents):  # bwrap would make them 0700
@@ -166,11 +167,12 @@ class Sandbox:
         hidden = [*self.hidden, *extra]
         for folder_ in hidden:
             folder_ = pathlib.Path(folder_).absolute()
-            if any(_inside(p, folder_) for p in _needed()):  # e.g. --source . in the clone
+            if any(_inside(p, folder_) for p in needed):  # e.g. --source . in the clone
+                inner = [p for p in needed if p != folder_ and _inside(p, folder_)]
                 answer_keys = [*folder_.rglob("*.ipynb"), *folder_.rglob("*_reference.py")]
-                for nb in sorted(answer_keys):
-                    if not any(_inside(nb, p) for p in _needed() if p != folder_ and _inside(p, folder_)):
-                        cmd += ["--ro-bind", "/dev/null", str(nb)]
+                for key in sorted(answer_keys):
+                    if not any(_inside(key, p) for p in inner):
+                        cmd += ["--ro-bind", "/dev/null", str(key)]
             elif folder_.is_dir():
                 cmd += ["--tmpfs", str(folder_), "--remount-ro", str(folder_)]
         cmd += ["--bind", str(folder), str(folder)]
